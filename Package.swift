@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point down only: Postgres and Archive know nothing of each other; Engine joins them.
+// See docs/ARCHITECTURE.md (and ../shared/ARCHITECTURE.md) for the rules behind this list.
+let package = Package(
+    name: "arkiv",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "arkiv", targets: ["arkiv"]),
+        .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
+        .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages, wrapped once.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(
+            name: "ArkivPostgres",
+            dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "ArkivArchive",
+            dependencies: ["CZstd", "CZlib", "COpenSSL"]
+        ),
+        .target(name: "ArkivRepository", dependencies: ["ArkivArchive"]),
+        .target(
+            name: "ArkivCLI",
+            dependencies: [
+                "ArkivPostgres",
+                "ArkivArchive",
+                "ArkivRepository",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "arkiv", dependencies: ["ArkivCLI"]),
+        // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
+        .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
+
+        // Shared by the database tests: where the test servers are, scratch databases.
+        .target(name: "ArkivTestSupport", dependencies: ["ArkivPostgres"], path: "Tests/ArkivTestSupport"),
+        .testTarget(name: "ArkivPostgresTests", dependencies: ["ArkivPostgres", "ArkivTestSupport"]),
+        .testTarget(name: "ArkivArchiveTests", dependencies: ["ArkivArchive"]),
+        .testTarget(name: "ArkivRepositoryTests", dependencies: ["ArkivRepository"]),
+        .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivTestSupport"]),
+    ]
+)

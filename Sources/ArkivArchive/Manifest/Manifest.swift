@@ -1,0 +1,206 @@
+import Foundation
+
+/// What a backup set holds and how to check it: written last, authenticated, read first.
+///
+/// The field list is the contract with every future arkiv (docs/FORMAT.md §8): fields are only
+/// ever added, readers ignore fields they do not know, and `formatVersion` changes only when a
+/// reader that ignores the new fields would restore something wrong.
+public struct Manifest: Codable, Sendable, Equatable {
+    public static let formatVersion = 1
+
+    public var formatVersion: Int
+    /// "arkiv 0.1.0".
+    public var tool: String
+    /// The set's folder name in the repository, e.g. `20261125T031500Z-4f9a1c-nightly`.
+    public var backupID: String
+    /// The random id bound into every archive file's header and key derivation.
+    public var setID: BackupSetID
+    public var createdAt: Date
+    public var label: String?
+    /// Pinned when taken (`--pin`); later pins live beside the set, see FORMAT.md.
+    public var pinned: Bool
+    public var source: Source
+    public var encryption: EncryptionInfo
+    public var codec: CodecInfo
+    /// Every archive file of the set with its stored size and SHA-256.
+    public var files: [FileEntry]
+    public var tables: [TableEntry]
+    /// Objects deliberately left out (extension members, excluded data), with the reason.
+    public var excluded: [ExcludedObject]
+
+    public init(
+        tool: String, backupID: String, setID: BackupSetID, createdAt: Date, label: String?, pinned: Bool,
+        source: Source, encryption: EncryptionInfo, codec: CodecInfo, files: [FileEntry] = [],
+        tables: [TableEntry] = [], excluded: [ExcludedObject] = []
+    ) {
+        self.formatVersion = Self.formatVersion
+        self.tool = tool
+        self.backupID = backupID
+        self.setID = setID
+        self.createdAt = createdAt
+        self.label = label
+        self.pinned = pinned
+        self.source = source
+        self.encryption = encryption
+        self.codec = codec
+        self.files = files
+        self.tables = tables
+        self.excluded = excluded
+    }
+
+    /// Where and when the data was read.
+    public struct Source: Codable, Sendable, Equatable {
+        /// `user@host:port/db`, never a password.
+        public var target: String
+        public var database: String
+        public var serverVersion: String
+        public var serverVersionNumber: Int
+        /// `pg_control_system().system_identifier`, where the role may read it.
+        public var systemIdentifier: String?
+        /// The snapshot's time (`now()` inside the exporting transaction).
+        public var snapshotTime: Date?
+        /// `pg_current_wal_lsn()` at the snapshot, where readable (not on a standby).
+        public var walLSN: String?
+
+        public init(
+            target: String, database: String, serverVersion: String, serverVersionNumber: Int,
+            systemIdentifier: String? = nil, snapshotTime: Date? = nil, walLSN: String? = nil
+        ) {
+            self.target = target
+            self.database = database
+            self.serverVersion = serverVersion
+            self.serverVersionNumber = serverVersionNumber
+            self.systemIdentifier = systemIdentifier
+            self.snapshotTime = snapshotTime
+            self.walLSN = walLSN
+        }
+    }
+
+    public struct EncryptionInfo: Codable, Sendable, Equatable {
+        /// "aes-256-gcm", or "none" when the backup was taken with --no-encryption.
+        public var cipher: String
+        /// The data key wrapped for each recipient and/or a passphrase.
+        public var keys: [WrappedKey]
+
+        public init(cipher: String, keys: [WrappedKey]) {
+            self.cipher = cipher
+            self.keys = keys
+        }
+
+        public static let unencrypted = EncryptionInfo(cipher: "none", keys: [])
+        public var isEncrypted: Bool { cipher != "none" }
+        /// Key ids of the X25519 recipients.
+        public var recipientKeyIDs: [String] { keys.compactMap(\.keyId) }
+        public var hasPassphrase: Bool { keys.contains { $0.type == .scrypt } }
+    }
+
+    public struct CodecInfo: Codable, Sendable, Equatable {
+        public var name: String
+        public var level: Int?
+
+        public init(name: String, level: Int?) {
+            self.name = name
+            self.level = level
+        }
+    }
+
+    public struct FileEntry: Codable, Sendable, Equatable {
+        public var name: String
+        /// The schema the file holds.
+        public var schema: String
+        public var bytes: UInt64
+        /// Hex SHA-256 of the file as stored.
+        public var sha256: String
+
+        public init(name: String, schema: String, bytes: UInt64, sha256: String) {
+            self.name = name
+            self.schema = schema
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
+    public struct TableEntry: Codable, Sendable, Equatable {
+        public var schema: String
+        public var name: String
+        /// The archive file holding the table's data members.
+        public var file: String
+        /// "text" or "binary": how the data was copied, and so how it must be restored.
+        public var copyFormat: String
+        public var rows: UInt64
+        public var plaintextBytes: UInt64
+        public var storedBytes: UInt64
+        /// The order-independent content hash of the rows (FORMAT.md §8.3), 32 hex characters.
+        public var contentHash: String
+        /// One part per data member; one part unless the table was split (e.g. by CTID range).
+        public var parts: [Part]
+        public var vectorColumns: [VectorColumn]
+
+        public init(
+            schema: String, name: String, file: String, copyFormat: String, rows: UInt64, plaintextBytes: UInt64,
+            storedBytes: UInt64, contentHash: String, parts: [Part], vectorColumns: [VectorColumn] = []
+        ) {
+            self.schema = schema
+            self.name = name
+            self.file = file
+            self.copyFormat = copyFormat
+            self.rows = rows
+            self.plaintextBytes = plaintextBytes
+            self.storedBytes = storedBytes
+            self.contentHash = contentHash
+            self.parts = parts
+            self.vectorColumns = vectorColumns
+        }
+    }
+
+    public struct Part: Codable, Sendable, Equatable {
+        /// The member's name in the archive file.
+        public var member: String
+        public var rows: UInt64
+        public var plaintextBytes: UInt64
+        public var storedBytes: UInt64
+        /// Hex SHA-256 of the member's plaintext (the COPY stream).
+        public var plaintextSHA256: String
+        public var contentHash: String
+
+        public init(member: String, rows: UInt64, plaintextBytes: UInt64, storedBytes: UInt64, plaintextSHA256: String, contentHash: String) {
+            self.member = member
+            self.rows = rows
+            self.plaintextBytes = plaintextBytes
+            self.storedBytes = storedBytes
+            self.plaintextSHA256 = plaintextSHA256
+            self.contentHash = contentHash
+        }
+    }
+
+    public struct VectorColumn: Codable, Sendable, Equatable {
+        public var name: String
+        /// From atttypmod; nil for an undeclared `vector`.
+        public var declaredDimension: Int?
+        public var nullCount: UInt64
+        /// The smallest and largest dimension seen; nil when every value is NULL.
+        public var minDimension: Int?
+        public var maxDimension: Int?
+
+        public init(name: String, declaredDimension: Int?, nullCount: UInt64, minDimension: Int?, maxDimension: Int?) {
+            self.name = name
+            self.declaredDimension = declaredDimension
+            self.nullCount = nullCount
+            self.minDimension = minDimension
+            self.maxDimension = maxDimension
+        }
+    }
+
+    public struct ExcludedObject: Codable, Sendable, Equatable {
+        /// e.g. "table", "table data", "function".
+        public var kind: String
+        public var name: String
+        public var reason: String
+
+        public init(kind: String, name: String, reason: String) {
+            self.kind = kind
+            self.name = name
+            self.reason = reason
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import ArkivPostgres
+import Foundation
+
+/// `arkiv ping`: can we reach the server, what is it, and is the connection encrypted?
+struct PingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ping",
+        abstract: "Connect to a server and show its version, pgvector and TLS.")
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        let target = try connection.target()
+        let conn = try Connection(target)
+        let report = try PingReport(conn)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.text)
+        }
+    }
+}
+
+/// What `ping` found, as text or JSON.
+struct PingReport: Encodable {
+    let target: String
+    let serverVersion: String
+    let serverVersionNumber: Int
+    let database: String
+    let user: String
+    let pgvector: String?
+    let pgvectorSchema: String?
+    let pgvectorAvailable: String?
+    let tls: String?
+
+    init(_ connection: Connection) throws {
+        target = connection.target.description
+        serverVersion = connection.serverVersion
+        serverVersionNumber = connection.serverVersionNumber
+        database = connection.database
+        user = try connection.queryRow("SELECT current_user AS u").decode(String.self, "u")
+        let vector = try connection.query("""
+            SELECT e.extversion, n.nspname
+            FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = 'vector'
+            """).rows.first
+        pgvector = vector?["extversion"]
+        pgvectorSchema = vector?["nspname"]
+        pgvectorAvailable = try connection.query(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'").rows.first?["default_version"]
+        tls = connection.tls
+    }
+
+    var text: String {
+        let vectorLine: String
+        if let pgvector {
+            vectorLine = "\(pgvector) (schema \(pgvectorSchema ?? "?"))"
+        } else if let pgvectorAvailable {
+            vectorLine = "not installed in this database (\(pgvectorAvailable) available)"
+        } else {
+            vectorLine = "not available on this server"
+        }
+        return """
+            server:   PostgreSQL \(serverVersion) (\(serverVersionNumber))
+            target:   \(target) as \(user)
+            pgvector: \(vectorLine)
+            tls:      \(tls ?? "no (connection is not encrypted)")
+            """
+    }
+}

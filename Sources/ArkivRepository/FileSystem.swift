@@ -1,0 +1,87 @@
+import Foundation
+
+/// The few POSIX calls the repository makes, each turning errno into a `RepositoryError`.
+///
+/// Foundation's file APIs hide fsync and errno; a backup tool needs both: a file is durable only
+/// after fsync of itself and of its directory, and "disk full" must be told apart from the rest.
+enum FileSystem {
+    static func openForWriting(_ path: String, exclusive: Bool = true, mode: mode_t = 0o600) throws(RepositoryError) -> Int32 {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+        let fd = open(path, flags, mode)
+        guard fd >= 0 else { throw .io(operation: "create", path: path, errno: errno) }
+        return fd
+    }
+
+    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(RepositoryError) {
+        var offset = 0
+        while offset < bytes.count {
+            guard let base = bytes.baseAddress else { return }
+            let written = Glibc.write(fd, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "write", path: path, errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws(RepositoryError) {
+        guard Glibc.fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+    }
+
+    /// Makes a rename or a new file in `directory` durable.
+    static func fsyncDirectory(_ directory: String) throws(RepositoryError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open directory", path: directory, errno: errno) }
+        defer { close(fd) }
+        try fsync(fd, path: directory)
+    }
+
+    static func rename(_ from: String, _ to: String) throws(RepositoryError) {
+        guard Glibc.rename(from, to) == 0 else { throw .io(operation: "rename to \(to)", path: from, errno: errno) }
+    }
+
+    static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(RepositoryError) {
+        guard mkdir(path, mode) == 0 else { throw .io(operation: "create directory", path: path, errno: errno) }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    static func size(_ path: String) -> Int? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : nil
+    }
+
+    /// Writes a small file atomically: temporary name, fsync, rename, fsync of the directory.
+    /// Readers see the old file or the new one, never a part.
+    static func writeAtomically(_ data: Data, to path: String) throws(RepositoryError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
+        let fd = try openForWriting(temporary, exclusive: false)
+        var closed = false
+        do throws(RepositoryError) {
+            var failure: RepositoryError?
+            data.withUnsafeBytes { buffer in
+                do throws(RepositoryError) { try write(fd, buffer, path: temporary) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            try fsync(fd, path: temporary)
+            close(fd)
+            closed = true
+            try rename(temporary, path)
+            try fsyncDirectory(directory)
+        } catch {
+            if !closed { close(fd) }
+            unlink(temporary)
+            throw error
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// What can go wrong with a repository, each naming the path and what to do.
+public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// Another process holds the repository lock.
+    case locked(repository: String, holder: LockHolder?)
+    case notADirectory(String)
+    case invalidBackupID(String, reason: String)
+    case setNotFound(repository: String, id: String)
+    case setIncomplete(repository: String, id: String)
+    case alreadyExists(String)
+    /// An I/O call failed; `errno` decoded. `ENOSPC` gets its own wording.
+    case io(operation: String, path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .locked(let repository, let holder):
+            let who = holder.map { "\($0)" } ?? "another process"
+            return "repository \(repository) is locked by \(who); wait for it to finish, or if that process is gone on another host, remove \(repository)/lock"
+        case .notADirectory(let path):
+            return "\(path) is not a directory: give --repo a directory (it is created if missing)"
+        case .invalidBackupID(let id, let reason):
+            return "\(id.debugDescription) is not a backup id (\(reason)); ids look like 20261125T031500Z-4f9a1c, see `arkiv list`"
+        case .setNotFound(let repository, let id):
+            return "no backup set \(id) in \(repository); see `arkiv list --repo \(repository)`"
+        case .setIncomplete(let repository, let id):
+            return "backup set \(id) in \(repository) is incomplete (no manifest: the backup did not finish); use another set, prune removes it"
+        case .alreadyExists(let path):
+            return "\(path) already exists; refusing to overwrite it"
+        case .io(let operation, let path, let code):
+            if code == ENOSPC {
+                return "disk full while trying to \(operation) \(path): free space on that filesystem; nothing partial is kept"
+            }
+            return "could not \(operation) \(path): \(String(cString: strerror(code)))"
+        }
+    }
+
+    public var isDiskFull: Bool {
+        if case .io(_, _, let code) = self { return code == ENOSPC || code == EDQUOT }
+        return false
+    }
+}

