@@ -1,0 +1,1 @@
+print("arkiv-bench: not yet")
