@@ -50,6 +50,6 @@ let package = Package(
         .testTarget(name: "ArkivPostgresTests", dependencies: ["ArkivPostgres", "ArkivTestSupport"]),
         .testTarget(name: "ArkivArchiveTests", dependencies: ["ArkivArchive"]),
         .testTarget(name: "ArkivRepositoryTests", dependencies: ["ArkivRepository"]),
-        .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivTestSupport"]),
+        .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivArchive", "ArkivRepository", "ArkivTestSupport"]),
     ]
 )

@@ -1,5 +1,7 @@
 import ArgumentParser
+import ArkivArchive
 import ArkivPostgres
+import ArkivRepository
 import Foundation
 
 /// The version every executable reports.
@@ -14,7 +16,7 @@ public struct ArkivCommand: ParsableCommand {
         commandName: "arkiv",
         abstract: "PostgreSQL backup, restore and verification.",
         version: ArkivVersion.string,
-        subcommands: [PingCommand.self]
+        subcommands: [PingCommand.self, ListCommand.self, KeygenCommand.self, RecipientCommand.self]
     )
 
     public init() {}
@@ -36,6 +38,13 @@ public enum CommandRunner {
         } catch let error as CommandFailure {
             report(error.description)
             exit(error.status.rawValue)
+        } catch let error as RepositoryError {
+            report(error.description)
+            if case .locked = error { exit(ExitStatus.repositoryLocked.rawValue) }
+            exit(ExitStatus.failure.rawValue)
+        } catch let error as ArchiveError {
+            report(error.description)
+            exit(ExitStatus.failure.rawValue)
         } catch {
             let code = root.exitCode(for: error)
             if code == .success {

@@ -1,3 +1,4 @@
+import ArkivArchive
 import Foundation
 
 /// A repository in a local directory: one folder per backup set, `manifest.json` written last.
@@ -86,4 +87,17 @@ public struct SetEntry: Sendable {
     }
 
     public func filePath(_ name: String) -> String { path + "/" + name }
+}
+
+extension SetEntry {
+    /// The set's manifest, parsed but not yet authenticated (that needs the data key).
+    public func readManifest() throws -> SealedManifest {
+        guard let size = FileSystem.size(manifestPath) else {
+            throw RepositoryError.io(operation: "read", path: manifestPath, errno: ENOENT)
+        }
+        guard size <= ManifestCodec.maximumSize, let data = FileManager.default.contents(atPath: manifestPath) else {
+            throw ArchiveError.invalidManifest(file: manifestPath, detail: "unreadable, or larger than \(ManifestCodec.maximumSize) bytes")
+        }
+        return try ManifestCodec.decode(data, file: manifestPath)
+    }
 }

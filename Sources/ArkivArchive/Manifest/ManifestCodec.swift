@@ -43,7 +43,10 @@ public enum ManifestCodec {
             throw .invalidManifest(file: file, detail: "\(data.count) bytes, more than a manifest can be")
         }
         let bytes = [UInt8](data)
-        guard bytes.count > macRange.upperBound + 2, Array(bytes[0..<prefix.count]) == prefix,
+        // Lowercase only: accepting "AB" for "ab" would let the file change without the MAC noticing.
+        let lowercaseHex = bytes.count > macRange.upperBound
+            && bytes[macRange].allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        guard lowercaseHex, bytes.count > macRange.upperBound + 2, Array(bytes[0..<prefix.count]) == prefix,
               let mac = Hex.decode(String(decoding: bytes[macRange], as: UTF8.self)), mac.count == 32,
               bytes[macRange.upperBound] == UInt8(ascii: "\""), bytes[macRange.upperBound + 1] == UInt8(ascii: ",")
         else {
