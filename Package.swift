@@ -26,6 +26,7 @@ let package = Package(
             name: "ArkivPostgres",
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
+        .target(name: "ArkivCatalog", dependencies: ["ArkivPostgres"]),
         .target(
             name: "ArkivArchive",
             dependencies: ["CZstd", "CZlib", "COpenSSL"]
@@ -48,8 +49,9 @@ let package = Package(
         // Shared by the database tests: where the test servers are, scratch databases.
         .target(name: "ArkivTestSupport", dependencies: ["ArkivPostgres"], path: "Tests/ArkivTestSupport"),
         .testTarget(name: "ArkivPostgresTests", dependencies: ["ArkivPostgres", "ArkivTestSupport"]),
+        .testTarget(name: "ArkivCatalogTests", dependencies: ["ArkivCatalog", "ArkivTestSupport"]),
         .testTarget(name: "ArkivArchiveTests", dependencies: ["ArkivArchive"]),
-        .testTarget(name: "ArkivRepositoryTests", dependencies: ["ArkivRepository"]),
+        .testTarget(name: "ArkivRepositoryTests", dependencies: ["ArkivRepository", "ArkivArchive"]),
         .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivArchive", "ArkivRepository", "ArkivTestSupport"]),
     ]
 )

@@ -1,7 +1,8 @@
-enum Hex {
+/// Lowercase hex, as manifests and key ids spell digests.
+public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var utf8: [UInt8] = []
         for byte in bytes {
             utf8.append(digits[Int(byte >> 4)])
@@ -11,7 +12,7 @@ enum Hex {
     }
 
     /// Lower- or upper-case hex; nil on odd length or a non-hex character.
-    static func decode(_ string: String) -> [UInt8]? {
+    public static func decode(_ string: String) -> [UInt8]? {
         let utf8 = Array(string.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
