@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "arkiv", targets: ["arkiv"]),
+        .executable(name: "arkiv-backup", targets: ["arkiv-backup"]),
         .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
         .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
     ],
@@ -33,16 +34,22 @@ let package = Package(
         ),
         .target(name: "ArkivRepository", dependencies: ["ArkivArchive"]),
         .target(
+            name: "ArkivEngine",
+            dependencies: ["ArkivPostgres", "ArkivCatalog", "ArkivArchive", "ArkivRepository"]
+        ),
+        .target(
             name: "ArkivCLI",
             dependencies: [
                 "ArkivPostgres",
                 "ArkivArchive",
                 "ArkivRepository",
+                "ArkivEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "arkiv", dependencies: ["ArkivCLI"]),
+        .executableTarget(name: "arkiv-backup", dependencies: ["ArkivCLI"]),
         // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
         .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
 
@@ -52,6 +59,7 @@ let package = Package(
         .testTarget(name: "ArkivCatalogTests", dependencies: ["ArkivCatalog", "ArkivTestSupport"]),
         .testTarget(name: "ArkivArchiveTests", dependencies: ["ArkivArchive"]),
         .testTarget(name: "ArkivRepositoryTests", dependencies: ["ArkivRepository", "ArkivArchive"]),
+        .testTarget(name: "ArkivEngineTests", dependencies: ["ArkivEngine", "ArkivArchive", "ArkivRepository", "ArkivTestSupport"]),
         .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivArchive", "ArkivRepository", "ArkivTestSupport"]),
     ]
 )

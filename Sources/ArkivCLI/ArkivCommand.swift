@@ -1,12 +1,13 @@
 import ArgumentParser
 import ArkivArchive
+import ArkivEngine
 import ArkivPostgres
 import ArkivRepository
 import Foundation
 
-/// The version every executable reports.
+/// The version every executable reports (the one manifests record).
 public enum ArkivVersion {
-    public static let string = "0.1.0"
+    public static let string = ArkivEngineVersion.string
 }
 
 /// `arkiv`: every command as a subcommand. The single-purpose executables (arkiv-backup, …)
@@ -16,7 +17,7 @@ public struct ArkivCommand: ParsableCommand {
         commandName: "arkiv",
         abstract: "PostgreSQL backup, restore and verification.",
         version: ArkivVersion.string,
-        subcommands: [PingCommand.self, ListCommand.self, KeygenCommand.self, RecipientCommand.self]
+        subcommands: [BackupCommand.self, PingCommand.self, ListCommand.self, KeygenCommand.self, RecipientCommand.self]
     )
 
     public init() {}
@@ -51,10 +52,14 @@ public enum CommandRunner {
                 // --help and --version.
                 root.exit(withError: error)
             }
-            // Argument errors get the documented usage code, not argument-parser's 64.
-            let message = root.fullMessage(for: error)
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            exit(code == .validationFailure ? ExitStatus.usage.rawValue : ExitStatus.failure.rawValue)
+            if code == .validationFailure {
+                // Argument errors get the documented usage code, not argument-parser's 64.
+                let message = root.fullMessage(for: error)
+                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                exit(ExitStatus.usage.rawValue)
+            }
+            report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
+            exit(ExitStatus.failure.rawValue)
         }
     }
 

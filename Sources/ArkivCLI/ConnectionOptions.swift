@@ -17,6 +17,14 @@ struct ConnectionOptions: ParsableArguments {
         "Read the URL from this environment variable instead (keeps passwords out of argv).", valueName: "variable"))
     var urlEnvironmentVariable: String?
 
+    init() {}
+
+    /// The same rules for commands whose URL option has another name (--source, --target).
+    init(url: String?, urlEnvironmentVariable: String?) {
+        self.url = url
+        self.urlEnvironmentVariable = urlEnvironmentVariable
+    }
+
     func target() throws -> ConnectionTarget {
         if url != nil && urlEnvironmentVariable != nil {
             throw ValidationError("give either a URL or --url-env, not both")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ArkivArchive
+import ArkivEngine
 import ArkivRepository
 import Foundation
 
@@ -78,7 +79,7 @@ struct SetListing: Encodable {
         let header = ["ID", "CREATED (UTC)", "AGE", "SIZE", "TABLES", "ROWS", "PINNED", "STATE"]
         let rows = entries.map { entry -> [String] in
             [entry.id, formatter.string(from: entry.createdAt), age(since: entry.createdAt),
-             byteCount(entry.bytes), entry.tables.map(String.init) ?? "-", entry.rows.map(String.init) ?? "-",
+             ProgressReporter.bytes(Int64(entry.bytes)), entry.tables.map(String.init) ?? "-", entry.rows.map(String.init) ?? "-",
              entry.pinned ? "yes" : "", entry.problem != nil ? "unreadable manifest" : entry.complete ? "complete" : "INCOMPLETE"]
         }
         return TextTable.render(header: header, rows: rows)
@@ -91,16 +92,6 @@ struct SetListing: Encodable {
         case ..<86400: return "\(seconds / 3600)h"
         default: return "\(seconds / 86400)d"
         }
-    }
-
-    static func byteCount(_ bytes: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes), unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
     }
 }
 

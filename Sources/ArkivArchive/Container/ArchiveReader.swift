@@ -63,7 +63,7 @@ public final class ArchiveReader: @unchecked Sendable {
     @discardableResult
     public func verify() throws(ArchiveError) -> [MemberSummary] {
         let scanner = try scan()
-        while try scanner.next() != nil {}
+        while try scanner.skip() {}
         return members
     }
 

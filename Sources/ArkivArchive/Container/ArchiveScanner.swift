@@ -29,6 +29,31 @@ public final class ArchiveScanner {
 
     /// The next chunk in file order, or nil once the whole file has been checked.
     public func next() throws(ArchiveError) -> Chunk? {
+        guard let record = try nextRecord() else { return nil }
+        let bytes = try records.readPayload(record.header, at: record.offset, memberName: record.member.name)
+        try bytes.withBytes { (plaintext) throws(ArchiveError) in try account(record, plaintext: plaintext) }
+        return Chunk(member: record.member, sequence: record.header.sequence, bytes: bytes)
+    }
+
+    /// The same checks as `next()`, with the plaintext decoded into a reused buffer and dropped: for
+    /// `verify()`, which has no use for a fresh array per chunk. False once the whole file is checked.
+    func skip() throws(ArchiveError) -> Bool {
+        guard let record = try nextRecord() else { return false }
+        let plaintext = try records.readPayloadIntoScratch(record.header, at: record.offset, memberName: record.member.name)
+        try account(record, plaintext: plaintext)
+        return true
+    }
+
+    private struct Record {
+        let header: ChunkRecordHeader
+        let offset: UInt64
+        let member: MemberSummary
+        var state: Progress
+    }
+
+    /// Reads and checks the next record's header against the index and its member's progress; nil
+    /// (after the completeness check) at the index.
+    private func nextRecord() throws(ArchiveError) -> Record? {
         guard !isDone else { return nil }
         guard offset < archive.indexOffset else {
             try checkComplete()
@@ -58,15 +83,19 @@ public final class ArchiveScanner {
         guard header.isLast == (header.sequence == UInt64(entry.chunkOffsets.count - 1)) else {
             throw .corruptChunk(file: path, member: member.name, offset: recordOffset, detail: "the last-chunk flag disagrees with the index")
         }
-        let bytes = try records.readPayload(header, at: recordOffset, memberName: member.name)
-        let recordLength = UInt64(ArchiveFormat.recordHeaderLength) + UInt64(header.storedLength)
-        try state.hasher.update(bytes)
+        return Record(header: header, offset: recordOffset, member: member, state: state)
+    }
+
+    /// After a record authenticated and decompressed: hash its plaintext and advance.
+    private func account(_ record: Record, plaintext: UnsafeRawBufferPointer) throws(ArchiveError) {
+        var state = record.state
+        let recordLength = UInt64(ArchiveFormat.recordHeaderLength) + UInt64(record.header.storedLength)
+        try state.hasher.update(plaintext)
         state.nextSequence += 1
-        state.plaintextBytes += UInt64(bytes.count)
+        state.plaintextBytes += UInt64(plaintext.count)
         state.storedBytes += recordLength
-        progress[header.memberID] = state
+        progress[record.header.memberID] = state
         offset += recordLength
-        return Chunk(member: member, sequence: header.sequence, bytes: bytes)
     }
 
     private func checkComplete() throws(ArchiveError) {

@@ -6,8 +6,13 @@ import Glibc
 ///
 /// Safe to use from several threads. Each member has its own lock and is compressed and sealed by the
 /// thread appending to it, with a sealer (compressor + cipher context) checked out of a shared pool;
-/// only the file append, the offset bookkeeping and the whole-file SHA-256 run under the writer's lock.
+/// only the file append, the offset bookkeeping and the whole-file SHA-256 run under the file lock.
 /// Chunks of different members therefore interleave in the file; one member's chunks stay in order.
+///
+/// Two locks, so that a worker appending to its member never queues behind another worker's file
+/// write: `lock` guards the member table, the sealer pool and the failure state (held briefly);
+/// `fileLock` guards the file offset, the write and the whole-file hash. Order: `lock` may be held
+/// while taking `fileLock` (only `finish` does), never the reverse.
 public final class ArchiveWriter: @unchecked Sendable {
     public let path: String
     private let descriptor: Int32
@@ -23,10 +28,16 @@ public final class ArchiveWriter: @unchecked Sendable {
     private var finishedEntries: [IndexEntry] = []
     private var nextMemberID: UInt32 = 0
     private var idleSealers: [ChunkSealer] = []
-    private var offset: UInt64 = 0
-    private let fileHasher: SHA256
     private var failure: ArchiveError?
     private var isClosed = false
+
+    private let fileLock = Lock()
+    // Guarded by `fileLock`.
+    private var offset: UInt64 = 0
+    private var writeBehind = WriteBehind()
+    private let fileHasher: SHA256
+    /// The first write error: after it nothing more is written (`failure` reports it to callers).
+    private var fileFailure: ArchiveError?
 
     /// Writes to `fileDescriptor`, an empty file opened for writing at offset 0; the caller keeps
     /// ownership of the descriptor. `path` names the file in errors.
@@ -154,20 +165,27 @@ public final class ArchiveWriter: @unchecked Sendable {
                 throw .invalidUse("members not finished: \(names)")
             }
             let entries = finishedEntries.sorted { $0.summary.id < $1.summary.id }
-            let indexOffset = offset
-            try writeIndex(ArchiveIndex.encode(entries))
-            var footer = ByteWriter(capacity: ArchiveFormat.footerLength)
-            footer.append(ArchiveFormat.footerMagic)
-            footer.append(indexOffset)
-            footer.append(offset + UInt64(ArchiveFormat.footerLength))
-            try footer.bytes.withBytes { (bytes) throws(ArchiveError) in try appendLocked(bytes) }
-            guard fsync(descriptor) == 0 else { throw fail(.io(path: path, operation: "fsync", errno: errno)) }
-            if ownsDescriptor {
+            // No member is open, so no worker can be writing: the file lock is uncontended here.
+            return try fileLock.withLock { () throws(ArchiveError) -> ArchiveFileSummary in
+                do throws(ArchiveError) {
+                    let indexOffset = offset
+                    try writeIndex(ArchiveIndex.encode(entries))
+                    var footer = ByteWriter(capacity: ArchiveFormat.footerLength)
+                    footer.append(ArchiveFormat.footerMagic)
+                    footer.append(indexOffset)
+                    footer.append(offset + UInt64(ArchiveFormat.footerLength))
+                    try footer.bytes.withBytes { (bytes) throws(ArchiveError) in try appendLocked(bytes) }
+                } catch {
+                    throw fail(error)
+                }
+                guard fsync(descriptor) == 0 else { throw fail(.io(path: path, operation: "fsync", errno: errno)) }
+                if ownsDescriptor {
+                    isClosed = true
+                    guard close(descriptor) == 0 else { throw fail(.io(path: path, operation: "close", errno: errno)) }
+                }
                 isClosed = true
-                guard close(descriptor) == 0 else { throw fail(.io(path: path, operation: "close", errno: errno)) }
+                return ArchiveFileSummary(size: offset, sha256: try fileHasher.finalize(), members: entries.map(\.summary))
             }
-            isClosed = true
-            return ArchiveFileSummary(size: offset, sha256: try fileHasher.finalize(), members: entries.map(\.summary))
         }
     }
 
@@ -183,23 +201,28 @@ public final class ArchiveWriter: @unchecked Sendable {
         }
     }
 
-    /// Seals outside the writer lock (the caller holds the member's lock), then appends under it.
+    /// Seals outside both writer locks (the caller holds the member's lock), then appends under the
+    /// file lock. The member is open (it is removed from `openMembers` only after its last emit), so
+    /// `finish` cannot run meanwhile.
     private func emit(_ stream: MemberStream, _ plaintext: UnsafeRawBufferPointer, isLast: Bool) throws(ArchiveError) {
         let sealer = try checkOutSealer()
         defer { lock.withLock { idleSealers.append(sealer) } }
-        let record: UnsafeRawBufferPointer
+        let recordOffset: UInt64
+        let recordLength: Int
         do throws(ArchiveError) {
-            record = try sealer.seal(memberID: stream.id, sequence: stream.sequence, isLast: isLast, plaintext: plaintext)
+            let record = try sealer.seal(memberID: stream.id, sequence: stream.sequence, isLast: isLast, plaintext: plaintext)
+            recordLength = record.count
+            // Another member's failure stops this one too (briefly under `lock`, not behind a write).
+            try lock.withLock { () throws(ArchiveError) in try checkUsable() }
+            recordOffset = try fileLock.withLock { () throws(ArchiveError) -> UInt64 in
+                let start = offset
+                try appendLocked(record)
+                return start
+            }
         } catch {
             throw lock.withLock { fail(error) }
         }
-        let recordOffset = try lock.withLock { () throws(ArchiveError) -> UInt64 in
-            try checkUsable()
-            let start = offset
-            try appendLocked(record)
-            return start
-        }
-        stream.recordWritten(at: recordOffset, length: record.count)
+        stream.recordWritten(at: recordOffset, length: recordLength)
     }
 
     private func checkOutSealer() throws(ArchiveError) -> ChunkSealer {
@@ -211,7 +234,8 @@ public final class ArchiveWriter: @unchecked Sendable {
         try ChunkSealer(codec: codec, subkey: subkey, headerDigest: headerDigest, chunkSize: chunkSize)
     }
 
-    /// The index, cut into chunks like any member, under the reserved member id. Caller holds `lock`.
+    /// The index, cut into chunks like any member, under the reserved member id. Caller holds `lock`
+    /// and `fileLock`.
     private func writeIndex(_ index: [UInt8]) throws(ArchiveError) {
         let sealer: ChunkSealer
         if let idle = idleSealers.popLast() { sealer = idle } else { sealer = try makeSealer() }
@@ -231,15 +255,19 @@ public final class ArchiveWriter: @unchecked Sendable {
         }
     }
 
-    /// Caller holds `lock` (or is the initializer).
+    /// Caller holds `fileLock` (or is the initializer). A failed write leaves the file unusable: the
+    /// caller records the error as the writer's `failure`.
     private func appendLocked(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        if let fileFailure { throw fileFailure }
         do throws(ArchiveError) {
             try FileIO.writeAll(descriptor, bytes, path: path)
             try fileHasher.update(bytes)
         } catch {
-            throw fail(error)
+            fileFailure = error
+            throw error
         }
         offset += UInt64(bytes.count)
+        writeBehind.written(upTo: offset, descriptor: descriptor)
     }
 
     /// Caller holds `lock`.

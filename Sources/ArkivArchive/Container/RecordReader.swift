@@ -6,6 +6,8 @@ final class RecordReader {
     private let protection: ChunkProtection
     private let headerBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ArchiveFormat.recordHeaderLength, alignment: 8)
     private let storedBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: ArchiveFormat.maximumStoredLength, alignment: 64)
+    /// Plaintext for `readPayloadIntoScratch`, allocated on first use.
+    private var plaintextScratch: UnsafeMutableRawBufferPointer?
 
     init(file: OpenArchiveFile) throws(ArchiveError) {
         self.file = file
@@ -16,6 +18,7 @@ final class RecordReader {
     deinit {
         headerBuffer.deallocate()
         storedBuffer.deallocate()
+        plaintextScratch?.deallocate()
     }
 
     /// The clear header of the record at `offset`, checked to be well-formed and to end by `limit`.
@@ -42,6 +45,25 @@ final class RecordReader {
 
     /// The plaintext of the record whose header `readHeader` just returned.
     func readPayload(_ header: ChunkRecordHeader, at offset: UInt64, memberName: String) throws(ArchiveError) -> [UInt8] {
+        let payload = try readAndOpen(header, at: offset, memberName: memberName)
+        return try [UInt8].uninitialized(count: Int(header.plaintextLength)) { (output) throws(ArchiveError) in
+            try decompress(payload, into: output, at: offset, memberName: memberName)
+        }
+    }
+
+    /// Like `readPayload`, into a buffer this reader reuses: valid until its next call.
+    func readPayloadIntoScratch(_ header: ChunkRecordHeader, at offset: UInt64, memberName: String) throws(ArchiveError) -> UnsafeRawBufferPointer {
+        let payload = try readAndOpen(header, at: offset, memberName: memberName)
+        if plaintextScratch == nil {
+            plaintextScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: ArchiveFormat.maximumPlaintextLength, alignment: 64)
+        }
+        let output = UnsafeMutableRawBufferPointer(rebasing: plaintextScratch![0..<Int(header.plaintextLength)])
+        try decompress(payload, into: output, at: offset, memberName: memberName)
+        return UnsafeRawBufferPointer(output)
+    }
+
+    /// Reads the stored bytes, authenticates and decrypts them in place; returns the payload.
+    private func readAndOpen(_ header: ChunkRecordHeader, at offset: UInt64, memberName: String) throws(ArchiveError) -> UnsafeRawBufferPointer {
         let stored = UnsafeMutableRawBufferPointer(rebasing: storedBuffer[0..<Int(header.storedLength)])
         let payloadOffset = offset + UInt64(ArchiveFormat.recordHeaderLength)
         let count = try FileIO.read(file.descriptor, into: stored, at: payloadOffset, path: file.path)
@@ -51,11 +73,13 @@ final class RecordReader {
         guard try protection.open(recordHeader: UnsafeRawBufferPointer(headerBuffer), stored: stored) else {
             throw .authenticationFailed(file: file.path, member: memberName, offset: offset)
         }
-        let payload = UnsafeRawBufferPointer(rebasing: stored[0..<stored.count - ArchiveFormat.tagLength])
+        return UnsafeRawBufferPointer(rebasing: stored[0..<stored.count - ArchiveFormat.tagLength])
+    }
+
+    private func decompress(_ payload: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                            at offset: UInt64, memberName: String) throws(ArchiveError) {
         do throws(ArchiveError) {
-            return try [UInt8].uninitialized(count: Int(header.plaintextLength)) { (output) throws(ArchiveError) in
-                try decompressor.decompress(payload, into: output)
-            }
+            try decompressor.decompress(payload, into: output)
         } catch {
             throw .corruptChunk(file: file.path, member: memberName, offset: offset, detail: "\(error)")
         }

@@ -64,8 +64,9 @@ public final class AESGCM {
         let context = try context(encrypting: false)
         let ciphertextCount = sealed.count - Self.tagLength
         // Copy the tag first: in-place decryption may overwrite nothing past the ciphertext, but the
-        // ctrl call wants a mutable pointer.
-        var tag = [UInt8](UnsafeRawBufferPointer(rebasing: sealed[ciphertextCount...]))
+        // ctrl call wants a mutable pointer. On the stack: no allocation per chunk.
+        var tag: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &tag) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: sealed[ciphertextCount...])) }
         try OpenSSL.check(EVP_DecryptInit_ex2(context, nil, nil, nonce.bytePointer, nil), "AES-GCM nonce")
         var written: Int32 = 0
         if aad.count > 0 {
@@ -78,7 +79,7 @@ public final class AESGCM {
                 "AES-GCM decrypt")
             produced = Int(written)
         }
-        let tagStatus = tag.withMutableBytes {
+        let tagStatus = withUnsafeMutableBytes(of: &tag) {
             EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, Int32(Self.tagLength), $0.baseAddress)
         }
         try OpenSSL.check(tagStatus, "AES-GCM set tag")

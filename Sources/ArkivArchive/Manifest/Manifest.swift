@@ -22,16 +22,24 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var source: Source
     public var encryption: EncryptionInfo
     public var codec: CodecInfo
+    /// The schemas in the set, in restore order, each with its archive file.
+    public var schemas: [SchemaEntry]
+    /// Extensions the set's objects need, as installed on the source.
+    public var extensions: [ExtensionEntry]
     /// Every archive file of the set with its stored size and SHA-256.
     public var files: [FileEntry]
     public var tables: [TableEntry]
     /// Objects deliberately left out (extension members, excluded data), with the reason.
     public var excluded: [ExcludedObject]
+    /// What objects of the set need from outside it (e.g. a foreign key to a schema that was
+    /// not backed up): a restore checks the target has it.
+    public var requires: [Requirement]
 
     public init(
         tool: String, backupID: String, setID: BackupSetID, createdAt: Date, label: String?, pinned: Bool,
-        source: Source, encryption: EncryptionInfo, codec: CodecInfo, files: [FileEntry] = [],
-        tables: [TableEntry] = [], excluded: [ExcludedObject] = []
+        source: Source, encryption: EncryptionInfo, codec: CodecInfo, schemas: [SchemaEntry] = [],
+        extensions: [ExtensionEntry] = [], files: [FileEntry] = [],
+        tables: [TableEntry] = [], excluded: [ExcludedObject] = [], requires: [Requirement] = []
     ) {
         self.formatVersion = Self.formatVersion
         self.tool = tool
@@ -43,9 +51,12 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.source = source
         self.encryption = encryption
         self.codec = codec
+        self.schemas = schemas
+        self.extensions = extensions
         self.files = files
         self.tables = tables
         self.excluded = excluded
+        self.requires = requires
     }
 
     /// Where and when the data was read.
@@ -101,6 +112,30 @@ public struct Manifest: Codable, Sendable, Equatable {
         public init(name: String, level: Int?) {
             self.name = name
             self.level = level
+        }
+    }
+
+    public struct SchemaEntry: Codable, Sendable, Equatable {
+        public var name: String
+        /// The archive file holding the schema's DDL, data and sequences.
+        public var file: String
+
+        public init(name: String, file: String) {
+            self.name = name
+            self.file = file
+        }
+    }
+
+    public struct ExtensionEntry: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+        /// The schema the extension's objects live in on the source.
+        public var schema: String
+
+        public init(name: String, version: String, schema: String) {
+            self.name = name
+            self.version = version
+            self.schema = schema
         }
     }
 
@@ -188,6 +223,18 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.nullCount = nullCount
             self.minDimension = minDimension
             self.maxDimension = maxDimension
+        }
+    }
+
+    public struct Requirement: Codable, Sendable, Equatable {
+        /// The object in the set, e.g. `billy.users.users_default_org_fkey`.
+        public var object: String
+        /// What it needs, e.g. `table shared.users`.
+        public var needs: String
+
+        public init(object: String, needs: String) {
+            self.object = object
+            self.needs = needs
         }
     }
 

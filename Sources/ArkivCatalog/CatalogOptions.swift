@@ -1,0 +1,15 @@
+/// What a catalog read includes besides the object definitions.
+public struct CatalogOptions: Sendable {
+    /// Tables whose definitions are dumped but whose rows are not. A partitioned table's
+    /// exclusion covers its partitions.
+    public var excludeTableData: Set<QualifiedName> = []
+    /// Emit `ALTER … OWNER TO` statements (kind "owner").
+    public var includeOwners = true
+    /// Emit `GRANT`/`REVOKE` statements (kind "acl") that turn the default privileges into the
+    /// source's.
+    public var includePrivileges = true
+    /// Emit `COMMENT ON` statements.
+    public var includeComments = true
+
+    public init() {}
+}

@@ -1,0 +1,54 @@
+/// A schema-qualified object name, kept as the two raw parts (never pre-quoted), so names with
+/// dots, quotes or spaces stay unambiguous.
+public struct QualifiedName: Hashable, Codable, Sendable, Comparable, CustomStringConvertible {
+    public var schema: String
+    public var name: String
+
+    public init(schema: String, name: String) {
+        self.schema = schema
+        self.name = name
+    }
+
+    /// Parses `schema.name` the way psql reads it: unquoted parts fold to lower case, quoted
+    /// parts (`"My Schema"."a.b"`, with `""` for a quote) are taken as written.
+    public init(parsing text: String) throws(CatalogError) {
+        var parts: [String] = []
+        var current = ""
+        var inQuotes = false, wasQuoted = false
+        var characters = Array(text)[...]
+        while let character = characters.popFirst() {
+            if inQuotes {
+                if character == "\"" {
+                    if characters.first == "\"" {
+                        current.append("\"")
+                        characters.removeFirst()
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                inQuotes = true
+                wasQuoted = true
+            } else if character == "." {
+                parts.append(current)
+                current = ""
+                wasQuoted = false
+            } else {
+                current.append(wasQuoted ? character : Character(character.lowercased()))
+            }
+        }
+        parts.append(current)
+        guard !inQuotes, parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw CatalogError.invalidName(text)
+        }
+        self.init(schema: parts[0], name: parts[1])
+    }
+
+    public var description: String { "\(schema).\(name)" }
+
+    public static func < (lhs: QualifiedName, rhs: QualifiedName) -> Bool {
+        (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
+    }
+}

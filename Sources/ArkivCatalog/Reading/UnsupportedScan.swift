@@ -1,0 +1,71 @@
+extension CatalogBuilder {
+    /// Everything in (or attached to) the dumped schemas that no reader handles: operators,
+    /// operator classes and families, collations, conversions, text search objects, event
+    /// triggers calling the dumped schemas' functions, large objects and columns that point
+    /// at them.
+    func scanUnsupported() throws(CatalogError) {
+        let rows = try session.rows(
+            """
+            SELECT 'operator' AS kind, pg_catalog.format('%I.%s', n.nspname, o.oprname) AS name FROM pg_catalog.pg_operator o
+              JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_operator", "o.oid"))
+            UNION ALL
+            SELECT 'operator class', pg_catalog.format('%I.%I', n.nspname, c.opcname) FROM pg_catalog.pg_opclass c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_opclass", "c.oid"))
+            UNION ALL
+            SELECT 'operator family', pg_catalog.format('%I.%I', n.nspname, f.opfname) FROM pg_catalog.pg_opfamily f
+              JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_opfamily", "f.oid"))
+            UNION ALL
+            SELECT 'collation', pg_catalog.format('%I.%I', n.nspname, c.collname) FROM pg_catalog.pg_collation c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_collation", "c.oid"))
+            UNION ALL
+            SELECT 'conversion', pg_catalog.format('%I.%I', n.nspname, c.conname) FROM pg_catalog.pg_conversion c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_conversion", "c.oid"))
+            UNION ALL
+            SELECT 'text search configuration', pg_catalog.format('%I.%I', n.nspname, c.cfgname) FROM pg_catalog.pg_ts_config c
+              JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_config", "c.oid"))
+            UNION ALL
+            SELECT 'text search dictionary', pg_catalog.format('%I.%I', n.nspname, d.dictname) FROM pg_catalog.pg_ts_dict d
+              JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_dict", "d.oid"))
+            UNION ALL
+            SELECT 'text search parser', pg_catalog.format('%I.%I', n.nspname, p.prsname) FROM pg_catalog.pg_ts_parser p
+              JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_parser", "p.oid"))
+            UNION ALL
+            SELECT 'text search template', pg_catalog.format('%I.%I', n.nspname, t.tmplname) FROM pg_catalog.pg_ts_template t
+              JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_template", "t.oid"))
+            UNION ALL
+            SELECT 'event trigger', pg_catalog.format('%I', e.evtname) FROM pg_catalog.pg_event_trigger e
+              JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_event_trigger", "e.oid"))
+            ORDER BY 1, 2
+            """, reading: "objects arkiv does not dump")
+        for row in rows {
+            let kind = try row.text("kind")
+            let reason = kind == "event trigger"
+                ? "event triggers are database-wide and not dumped; this one calls a function in a dumped schema"
+                : "\(kind) objects are not dumped"
+            report(kind, try row.text("name"), reason)
+        }
+        for relation in relations.values.sorted(by: { $0.oid < $1.oid }) where relation.kind == "r" || relation.kind == "p" {
+            for column in columns[relation.oid] ?? [] where column.isObjectID {
+                report("large-object column", "\(relation.display).\(column.name)",
+                       "a column of type \(column.type) may hold large-object references, and large objects are not dumped")
+            }
+        }
+        largeObjectCount = try session.plainRows(
+            "SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata", reading: "large objects")
+            .first?.int("n") ?? 0
+        if largeObjectCount > 0 {
+            report("large objects", "\(largeObjectCount) large object(s) in pg_largeobject",
+                   "large objects are not dumped; a restore would lose them")
+        }
+    }
+}

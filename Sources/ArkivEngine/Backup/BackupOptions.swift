@@ -1,0 +1,30 @@
+import ArkivArchive
+import ArkivPostgres
+
+/// Everything one backup run needs, from flags or a policy file.
+public struct BackupOptions: Sendable {
+    public var source: ConnectionTarget
+    public var repository: String
+    /// Schemas to back up; empty means every non-system, non-extension schema.
+    public var schemas: [String] = []
+    public var excludeSchemas: [String] = []
+    /// `schema.table` names whose rows are left out (caches); their DDL is kept.
+    public var excludeTableData: [String] = []
+    public var recipients: [Recipient] = []
+    public var passphrase: SecureBytes?
+    /// False only with an explicit --no-encryption; recorded in the manifest.
+    public var encrypt = true
+    public var codec: Codec = .default
+    public var jobs = 2
+    public var label: String?
+    public var pin = false
+    /// How long to wait for each table's ACCESS SHARE lock, e.g. "30s".
+    public var lockTimeout = "30s"
+    public var includeOwners = true
+    public var includePrivileges = true
+
+    public init(source: ConnectionTarget, repository: String) {
+        self.source = source
+        self.repository = repository
+    }
+}

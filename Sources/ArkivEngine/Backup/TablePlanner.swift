@@ -1,0 +1,40 @@
+import ArkivCatalog
+import ArkivPostgres
+
+/// Turns the catalog's tables into copy plans: which format, which columns, which file.
+enum TablePlanner {
+    /// Built-in types whose binary COPY form is the same on every PostgreSQL major version
+    /// arkiv supports (13–18), so a binary dump restores on the same and on newer servers.
+    static let binaryStableTypes: Set<UInt32> = [
+        16, 17, 20, 21, 23, 25, 26, 114, 700, 701, 1042, 1043, 1082, 1083, 1114, 1184, 1186, 1700, 2950, 3802,
+        1000, 1001, 1005, 1007, 1009, 1015, 1016, 1021, 1022, 1115, 1182, 1185, 1231, 2951, 3807,
+    ]
+
+    static func plans(catalog: CatalogSnapshot, fileNames: [String: String], connection: Connection) throws -> [TablePlan] {
+        try catalog.tables.filter(\.isDataDumped).map { table in
+            let copied = table.columns.filter { !$0.isGenerated }.sorted { $0.attnum < $1.attnum }
+            let format = chooseFormat(copied)
+            let vectors = copied.enumerated().compactMap { index, column in
+                column.isVector ? VectorColumnPlan(name: column.name, index: index, declaredDimension: column.vectorDimension) : nil
+            }
+            guard let fileName = fileNames[table.schema] else {
+                throw BackupError.unknownSchema(table.schema, available: Array(fileNames.keys))
+            }
+            return TablePlan(
+                schema: table.schema, name: table.name,
+                qualifiedName: try connection.quoteQualified(table.schema, table.name),
+                columnList: try copied.map { try connection.quoteIdentifier($0.name) }.joined(separator: ", "),
+                format: format, vectorColumns: vectors,
+                estimatedBytes: max(table.currentBytes, table.estimatedBytes), fileName: fileName)
+        }
+    }
+
+    /// Binary where it pays and is safe: pgvector's text form costs the server several times
+    /// more to print (and the restore to parse) than its binary form, for 1536 floats a row;
+    /// for other tables text is as fast, smaller after compression, and readable by any version.
+    static func chooseFormat(_ columns: [ColumnInfo]) -> CopyRowInspector.Format {
+        guard columns.contains(where: \.isVector) else { return .text }
+        let allStable = columns.allSatisfy { $0.isVector || binaryStableTypes.contains($0.typeOID) }
+        return allStable ? .binary : .text
+    }
+}

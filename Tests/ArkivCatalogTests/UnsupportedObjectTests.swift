@@ -1,0 +1,68 @@
+import ArkivCatalog
+import ArkivPostgres
+import ArkivTestSupport
+import Testing
+
+@Suite("Unsupported objects")
+struct UnsupportedObjectTests {
+    @Test("rules, foreign tables, event triggers, aggregates, operators and large objects are reported by name",
+          arguments: TestServer.allCases)
+    func reported(server: TestServer) throws {
+        try withScratchDatabase(on: server) { target in
+            let c = try Connection(target)
+            try c.execute(
+                """
+                CREATE SCHEMA odd;
+                CREATE TABLE odd.t (id integer, doc oid);
+                CREATE TABLE odd.log (id integer);
+                CREATE RULE t_log AS ON INSERT TO odd.t DO ALSO INSERT INTO odd.log VALUES (NEW.id);
+                CREATE FOREIGN DATA WRAPPER dummy;
+                CREATE SERVER dummy_server FOREIGN DATA WRAPPER dummy;
+                CREATE FOREIGN TABLE odd.remote (id integer) SERVER dummy_server;
+                CREATE FUNCTION odd.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$;
+                CREATE EVENT TRIGGER odd_ddl ON ddl_command_start EXECUTE FUNCTION odd.on_ddl();
+                CREATE AGGREGATE odd.total(integer) (SFUNC = int4pl, STYPE = integer);
+                CREATE FUNCTION odd.same(integer, integer) RETURNS boolean LANGUAGE sql AS $$ SELECT $1 = $2 $$;
+                CREATE OPERATOR odd.=== (LEFTARG = integer, RIGHTARG = integer, FUNCTION = odd.same);
+                SELECT lo_create(0);
+                """)
+            let snapshot = try readCatalog(target, schemas: ["odd"])
+            let reported = Set(snapshot.unsupported.map { "\($0.kind) \($0.name)" })
+            #expect(reported.contains("rule t_log on odd.t"), "\(reported)")
+            #expect(reported.contains("foreign table odd.remote"), "\(reported)")
+            #expect(reported.contains("event trigger odd_ddl"), "\(reported)")
+            #expect(reported.contains("aggregate odd.total(integer)"), "\(reported)")
+            #expect(reported.contains("operator odd.==="), "\(reported)")
+            #expect(reported.contains("large-object column odd.t.doc"), "\(reported)")
+            #expect(reported.contains { $0.hasPrefix("large objects") }, "\(reported)")
+            #expect(snapshot.largeObjectCount == 1)
+            #expect(snapshot.unsupported.allSatisfy { !$0.reason.isEmpty })
+            // What can be dumped still is.
+            #expect(snapshot.tables.map(\.name).sorted() == ["log", "t"])
+            try c.execute("DROP EVENT TRIGGER odd_ddl")
+        }
+    }
+
+    @Test("an object that needs something outside the dumped schemas is recorded, not refused", arguments: TestServer.allCases)
+    func externalDependency(server: TestServer) throws {
+        try withScratchDatabase(on: server) { target in
+            let c = try Connection(target)
+            try c.execute(
+                """
+                CREATE SCHEMA inside; CREATE SCHEMA outside;
+                CREATE TYPE outside.color AS ENUM ('red');
+                CREATE TABLE inside.paint (id integer, color outside.color);
+                """)
+            let snapshot = try readCatalog(target, schemas: ["inside"])
+            #expect(snapshot.unsupported.isEmpty, "\(snapshot.unsupported)")
+            #expect(snapshot.externalDependencies.contains { $0.object == "inside.paint" && $0.needs.contains("outside.color") },
+                    "\(snapshot.externalDependencies)")
+        }
+    }
+
+    @Test("a schema that does not exist fails the read")
+    func missingSchema() throws {
+        let connection = try TestServer.pg16.connect(database: "workspace")
+        #expect(throws: CatalogError.self) { try CatalogReader(connection: connection).read(schemas: ["vault", "no_such"], options: CatalogOptions()) }
+    }
+}
