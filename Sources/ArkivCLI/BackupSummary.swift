@@ -23,7 +23,18 @@ enum BackupSummary {
             : " (NOT encrypted)"
         text += "\n\(result.path)"
         if !manifest.excluded.isEmpty {
-            text += "\nleft out on purpose:\n" + manifest.excluded.map { "  \($0.kind) \($0.name): \($0.reason)" }.joined(separator: "\n")
+            // Extension members come by the hundred; one line per reason says the same.
+            let groups = Dictionary(grouping: manifest.excluded, by: \.reason)
+            text += "\nleft out on purpose (listed in the manifest):"
+            for reason in groups.keys.sorted() {
+                guard let objects = groups[reason] else { continue }
+                text += objects.count == 1
+                    ? "\n  \(objects[0].kind) \(objects[0].name): \(reason)"
+                    : "\n  \(objects.count) objects (\(Set(objects.map(\.kind)).sorted().joined(separator: ", "))): \(reason)"
+            }
+        }
+        for requirement in manifest.requires {
+            text += "\nneeds from outside the set: \(requirement.object) needs \(requirement.needs)"
         }
         return text
     }
