@@ -40,64 +40,12 @@ func apply(_ snapshot: CatalogSnapshot, to target: ConnectionTarget) throws {
     }
 }
 
-/// `pg_dump --schema-only` (PostgreSQL 16's, which reads 15 too) of some schemas, normalised:
-/// no comments, blank lines, SET lines or the random-keyed `\restrict` lines.
 func schemaDump(_ server: TestServer, database: String, schemas: [String]) throws -> [String] {
-    guard let url = URLComponents(string: try server.url()) else { throw TestSetupError("unparseable server URL") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try TestServer.pg16.binDirectory() + "/pg_dump")
-    process.arguments = ["--schema-only", "--no-sync"] + schemas.flatMap { ["--schema", escapePattern($0)] }
-    // The password goes through the environment, never argv.
-    var environment = ProcessInfo.processInfo.environment
-    environment["PGHOST"] = url.host
-    environment["PGPORT"] = url.port.map(String.init)
-    environment["PGUSER"] = url.user?.removingPercentEncoding
-    environment["PGPASSWORD"] = url.password?.removingPercentEncoding
-    environment["PGDATABASE"] = database
-    process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw TestSetupError("pg_dump failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
-    }
-    return normalise(String(decoding: data, as: UTF8.self))
+    try SchemaDump.normalized(server: server, database: database, schemas: schemas)
 }
 
-/// pg_dump's -n takes a pattern: quote the name so it matches itself exactly.
-private func escapePattern(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
-
-func normalise(_ dump: String) -> [String] {
-    dump.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
-        !(line.hasPrefix("--") || line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("SET ")
-            || line.hasPrefix("SELECT pg_catalog.set_config") || line.hasPrefix("\\restrict") || line.hasPrefix("\\unrestrict"))
-    }
-}
-
-/// A short account of where two dumps differ, for a failing expectation.
 func difference(_ source: [String], _ target: [String]) -> String {
-    let firstDifference = zip(source, target).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-        ?? min(source.count, target.count)
-    let context = { (lines: [String]) in lines[max(0, firstDifference - 3)..<min(lines.count, firstDifference + 12)].joined(separator: "\n") }
-    var onlySource = source, onlyTarget: [String] = []
-    for line in target {
-        if let index = onlySource.firstIndex(of: line) { onlySource.remove(at: index) } else { onlyTarget.append(line) }
-    }
-    return """
-        dumps differ (source \(source.count) lines, target \(target.count)); first at line \(firstDifference)
-        --- source:
-        \(context(source))
-        --- target:
-        \(context(target))
-        --- only in source (\(onlySource.count)): \(onlySource.prefix(30).joined(separator: "\n"))
-        --- only in target (\(onlyTarget.count)): \(onlyTarget.prefix(30).joined(separator: "\n"))
-        """
+    SchemaDump.difference(source, target)
 }
 
 /// The database part of a target, for pg_dump.

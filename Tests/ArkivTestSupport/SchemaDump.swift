@@ -4,43 +4,65 @@ import Foundation
 /// schema compare equal: comments, blank lines, `SET` lines and the `\restrict`/`\unrestrict`
 /// lines (pg_dump 16.10+ writes them with a new random key each run) are dropped.
 public enum SchemaDump {
+    /// The normalised dump of some schemas of one database. PostgreSQL 16's pg_dump is used for
+    /// both servers: it reads 15 too, and the newest client is the better oracle.
     public static func normalized(server: TestServer, database: String, schemas: [String]) throws -> [String] {
+        guard let url = URLComponents(string: try server.url()) else { throw TestSetupError("unparseable server URL") }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try server.binDirectory() + "/pg_dump")
-        // pg16's pg_dump reads pg15 as well; the newest client is the better oracle.
-        if server == .pg15, let pg16 = try? TestServer.pg16.binDirectory() {
-            process.executableURL = URL(fileURLWithPath: pg16 + "/pg_dump")
-        }
-        process.arguments = ["--schema-only", "--no-tablespaces"] + schemas.map { "--schema=" + $0 }
-            + ["--dbname", try server.url(database: database)]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
+        process.executableURL = URL(fileURLWithPath: try TestServer.pg16.binDirectory() + "/pg_dump")
+        process.arguments = ["--schema-only", "--no-sync"] + schemas.flatMap { ["--schema", exactPattern($0)] }
+        // The password goes through the environment, never argv.
+        var environment = ProcessInfo.processInfo.environment
+        environment["PGHOST"] = url.host
+        environment["PGPORT"] = url.port.map(String.init)
+        environment["PGUSER"] = url.user?.removingPercentEncoding
+        environment["PGPASSWORD"] = url.password?.removingPercentEncoding
+        environment["PGDATABASE"] = database
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestSetupError("pg_dump of \(database) failed: \(errorText)")
+            throw TestSetupError("pg_dump failed (\(process.terminationStatus)): \(String(decoding: errors, as: UTF8.self))")
         }
         return normalize(String(decoding: data, as: UTF8.self))
     }
 
     public static func normalize(_ dump: String) -> [String] {
-        dump.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { line in
-            !line.hasPrefix("--") && !line.hasPrefix("SET ") && !line.hasPrefix("SELECT pg_catalog.set_config")
-                && !line.hasPrefix("\\restrict") && !line.hasPrefix("\\unrestrict")
-                && !line.trimmingCharacters(in: .whitespaces).isEmpty
+        dump.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { line in
+            !(line.hasPrefix("--") || line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("SET ")
+                || line.hasPrefix("SELECT pg_catalog.set_config") || line.hasPrefix("\\restrict") || line.hasPrefix("\\unrestrict"))
         }
     }
 
-    /// The first lines where two normalised dumps differ, for a readable failure message.
-    public static func difference(_ left: [String], _ right: [String], context: Int = 3) -> String {
-        guard let index = zip(left, right).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset
-            ?? (left.count != right.count ? min(left.count, right.count) : nil) else { return "identical" }
-        let lower = max(0, index - context)
-        let leftLines = left[lower..<min(left.count, index + context)].joined(separator: "\n")
-        let rightLines = right[lower..<min(right.count, index + context)].joined(separator: "\n")
-        return "first difference at line \(index):\n--- source\n\(leftLines)\n--- restored\n\(rightLines)"
+    /// A short account of where two dumps differ, for a failing expectation.
+    public static func difference(_ source: [String], _ target: [String]) -> String {
+        let firstDifference = zip(source, target).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            ?? min(source.count, target.count)
+        let context = { (lines: [String]) in
+            lines[max(0, firstDifference - 3)..<min(lines.count, firstDifference + 12)].joined(separator: "\n")
+        }
+        var onlySource = source, onlyTarget: [String] = []
+        for line in target {
+            if let index = onlySource.firstIndex(of: line) { onlySource.remove(at: index) } else { onlyTarget.append(line) }
+        }
+        return """
+            dumps differ (source \(source.count) lines, target \(target.count)); first at line \(firstDifference)
+            --- source:
+            \(context(source))
+            --- target:
+            \(context(target))
+            --- only in source (\(onlySource.count)): \(onlySource.prefix(30).joined(separator: "\n"))
+            --- only in target (\(onlyTarget.count)): \(onlyTarget.prefix(30).joined(separator: "\n"))
+            """
+    }
+
+    /// pg_dump's --schema takes a pattern: quote the name so it matches itself exactly.
+    static func exactPattern(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
