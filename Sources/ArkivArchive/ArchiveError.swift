@@ -88,6 +88,9 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     private static func systemMessage(_ code: Int32) -> String {
+        if code == ENOSPC || code == EDQUOT {
+            return "disk full (errno \(code)): free space on that filesystem or point --repo elsewhere; nothing partial is kept"
+        }
         guard let message = strerror(code) else { return "errno \(code)" }
         return "\(String(cString: message)) (errno \(code))"
     }

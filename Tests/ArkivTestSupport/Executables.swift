@@ -48,3 +48,19 @@ public func executableURL(_ name: String) throws -> URL {
     }
     throw TestSetupError("executable \(name) not found near \(Bundle.main.bundleURL.path); build it with `swift build` or set ARKIV_BIN_DIR")
 }
+
+/// Runs any program by path and waits for it.
+public func runProgram(_ path: String, _ arguments: [String]) throws -> ProcessOutcome {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessOutcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self))
+}

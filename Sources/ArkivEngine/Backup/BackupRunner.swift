@@ -81,7 +81,13 @@ public final class BackupRunner {
                 connect: {
                     let connection = try Connection(target, applicationName: "arkiv-backup worker")
                     try connection.apply(.dump(lockTimeout: lockTimeout))
-                    try connection.beginTransaction(importing: snapshot)
+                    do {
+                        try connection.beginTransaction(importing: snapshot)
+                    } catch {
+                        // A transaction-mode pooler hands the worker another server session,
+                        // where the coordinator's snapshot does not exist.
+                        throw BackupError.snapshotUnavailable(reason: (error as? PostgresError)?.message ?? "\(error)")
+                    }
                     return connection
                 },
                 perform: { plan, connection in

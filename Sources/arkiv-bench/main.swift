@@ -1,1 +1,0 @@
-print("arkiv-bench: not yet")
