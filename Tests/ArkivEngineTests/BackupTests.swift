@@ -235,6 +235,40 @@ struct BackupTests {
     }
 }
 
+extension BackupTests {
+    @Test("partitions are copied once, unlogged tables are copied, large objects are counted loudly, a rule stops the backup by name",
+          arguments: [TestServer.pg16])
+    func tableKinds(server: TestServer) throws {
+        try withScratchDatabase(on: server) { source in
+            let admin = try Connection(source)
+            try admin.execute("""
+                CREATE SCHEMA shop;
+                CREATE TABLE shop.orders (id int, placed date NOT NULL) PARTITION BY RANGE (placed);
+                CREATE TABLE shop.orders_2025 PARTITION OF shop.orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                CREATE TABLE shop.orders_2026 PARTITION OF shop.orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+                INSERT INTO shop.orders SELECT i, date '2025-06-01' + i FROM generate_series(1, 300) i;
+                CREATE UNLOGGED TABLE shop.cache (k text PRIMARY KEY, v text);
+                INSERT INTO shop.cache SELECT 'k' || i, 'v' FROM generate_series(1, 25) i;
+                SELECT lo_from_bytea(0, '\\x00');
+                """)
+            let fixture = try BackupFixture()
+            var options = fixture.options(source: source)
+            options.schemas = ["shop"]
+            let result = try fixture.backup(options)
+            let rows = Dictionary(uniqueKeysWithValues: result.manifest.tables.map { ($0.name, $0.rows) })
+            #expect(rows["orders"] == nil, "the partitioned parent has no data of its own")
+            #expect((rows["orders_2025"] ?? 0) + (rows["orders_2026"] ?? 0) == 300)
+            #expect(rows["cache"] == 25)
+            #expect(result.manifest.excluded.contains { $0.kind == "large objects" })
+
+            try admin.execute("CREATE RULE no_delete AS ON DELETE TO shop.cache DO INSTEAD NOTHING")
+            let refused = try #require(throws: BackupError.self) { try fixture.backup(options) }
+            #expect("\(refused)".contains("no_delete"), "\(refused)")
+            #expect(try fixture.setFolders().count == 1, "the refused backup added nothing")
+        }
+    }
+}
+
 final class LockedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

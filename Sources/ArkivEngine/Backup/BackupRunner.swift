@@ -103,6 +103,11 @@ public final class BackupRunner {
             try set.finish(manifest: ManifestCodec.encode(manifest, dataKey: keys.dataKey))
             try? coordinator.commit()
             let seconds = Date().timeIntervalSince(started)
+            reporter.log("summary", "backup \(id) complete", fields: [
+                "id": id.rawValue, "tables": manifest.tables.count, "rows": Int(manifest.tables.reduce(0) { $0 + $1.rows }),
+                "storedBytes": Int(fileEntries.reduce(0) { $0 + $1.bytes }), "seconds": (seconds * 1000).rounded() / 1000,
+                "encrypted": manifest.encryption.isEncrypted, "largeObjectsNotBackedUp": catalog.largeObjectCount,
+            ])
             reporter.close()
             return BackupResult(id: id, path: set.path, manifest: manifest, seconds: seconds)
         } catch {
