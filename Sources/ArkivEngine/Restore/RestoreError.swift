@@ -1,0 +1,26 @@
+/// Restore failures that are not the server's, the archive's or the repository's own errors.
+public enum RestoreError: Error, Sendable, CustomStringConvertible {
+    case damagedSet([String])
+    case missingMember(schema: String, member: String)
+    case preflight([String])
+    case unknownSchema(String, inSet: [String])
+    case rowCountMismatch(table: String, expected: UInt64, loaded: Int)
+    case statementFailed(kind: String, name: String, error: String)
+
+    public var description: String {
+        switch self {
+        case .damagedSet(let problems):
+            "the backup set's files do not match its manifest; nothing was restored:\n  " + problems.joined(separator: "\n  ")
+        case .missingMember(let schema, let member):
+            "the archive of schema \(schema) has no member \(member.debugDescription); the set is damaged or was written by another tool"
+        case .preflight(let problems):
+            "the target cannot take this restore; nothing was changed:\n  " + problems.joined(separator: "\n  ")
+        case .unknownSchema(let schema, let inSet):
+            "schema \(schema.debugDescription) is not in the backup set (it holds: \(inSet.joined(separator: ", ")))"
+        case .rowCountMismatch(let table, let expected, let loaded):
+            "\(table): the manifest records \(expected) rows but \(loaded) were loaded"
+        case .statementFailed(let kind, let name, let error):
+            "restoring \(kind) \(name) failed: \(error)"
+        }
+    }
+}

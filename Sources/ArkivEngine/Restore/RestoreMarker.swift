@@ -1,0 +1,35 @@
+import ArkivPostgres
+import Foundation
+
+/// The state of a restore, kept where it cannot be missed: the restored database's comment.
+///
+/// Written as "incomplete" before the first statement and as "complete" after the last, so a
+/// database whose restore was interrupted or failed says so; verify and drill refuse it.
+public struct RestoreMarker: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case incomplete, complete }
+
+    public var set: String
+    public var state: State
+    public var at: Date
+
+    static let prefix = "arkiv-restore "
+
+    /// Writes the marker on the connection's own database (needs ownership of it).
+    func write(on connection: Connection) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let text = Self.prefix + String(decoding: try encoder.encode(self), as: UTF8.self)
+        try connection.execute("COMMENT ON DATABASE \(try connection.quoteIdentifier(connection.database)) IS \(try connection.quoteLiteral(text))")
+    }
+
+    /// The marker of the connection's database, if a restore wrote one.
+    public static func read(on connection: Connection) throws -> RestoreMarker? {
+        let row = try connection.queryRow(
+            "SELECT pg_catalog.shobj_description(oid, 'pg_database') AS comment FROM pg_catalog.pg_database WHERE datname = current_database()")
+        guard let comment = row["comment"], comment.hasPrefix(prefix) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(RestoreMarker.self, from: Data(comment.dropFirst(prefix.count).utf8))
+    }
+}

@@ -1,0 +1,35 @@
+import ArkivArchive
+import ArkivPostgres
+
+/// Everything one restore needs, from flags or a policy file.
+public struct RestoreOptions: Sendable {
+    public enum Destination: Sendable, Equatable {
+        /// A new database on the target server (default name `arkiv_scratch_<backup id>`).
+        case scratch(name: String?)
+        /// The database named in the target URL; the restored schemas must not exist there
+        /// (or are dropped first with `clean`).
+        case existing(clean: Bool)
+    }
+
+    public var repository: String
+    /// A backup id or `latest`.
+    public var set: String
+    /// The server (and, for `.existing`, the database) to restore into.
+    public var target: ConnectionTarget
+    public var destination: Destination
+    /// Schemas to restore; empty means every schema of the set.
+    public var schemas: [String] = []
+    public var jobs = 2
+    public var identities: [Identity] = []
+    public var passphrase: SecureBytes?
+    /// Off by default: a scratch database belongs to whoever restores it.
+    public var includeOwners = false
+    public var includePrivileges = false
+
+    public init(repository: String, set: String, target: ConnectionTarget, destination: Destination) {
+        self.repository = repository
+        self.set = set
+        self.target = target
+        self.destination = destination
+    }
+}

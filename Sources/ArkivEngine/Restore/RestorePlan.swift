@@ -1,0 +1,92 @@
+import ArkivArchive
+import ArkivCatalog
+import Foundation
+
+/// What a restore will run, read from the set before the target is touched.
+struct RestorePlan {
+    struct TableLoad: Sendable {
+        let schema: String
+        let table: String
+        let member: MemberID
+        let copyColumnList: String
+        let format: String
+        let expectedRows: UInt64
+        let bytes: UInt64
+        var displayName: String { "\(schema).\(table)" }
+    }
+
+    let schemas: [String]
+    let preData: [DDLStatement]
+    let postData: [DDLStatement]
+    let loads: [TableLoad]
+    let sequences: [SequenceState]
+    /// Statements left out because they need a schema of the set that is not being restored.
+    let skipped: [DDLStatement]
+
+    init(set: OpenedBackupSet, schemas requested: [String], includeOwners: Bool, includePrivileges: Bool) throws {
+        let inSet = set.manifest.schemas.map(\.name)
+        for schema in requested where !inSet.contains(schema) {
+            throw RestoreError.unknownSchema(schema, inSet: inSet)
+        }
+        let schemas = requested.isEmpty ? inSet : inSet.filter { requested.contains($0) }
+        var preData: [DDLStatement] = [], postData: [DDLStatement] = [], loads: [TableLoad] = [], sequences: [SequenceState] = []
+        for schema in schemas {
+            preData += try set.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
+            postData += try set.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
+            sequences += try set.json([SequenceState].self, schema: schema, member: SetFiles.sequencesMember)
+            let tables = try set.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
+            guard let reader = set.readers[schema] else { throw RestoreError.missingMember(schema: schema, member: "archive") }
+            for table in tables where table.isDataDumped {
+                guard let entry = set.manifest.tables.first(where: { $0.schema == table.schema && $0.name == table.name }),
+                      let part = entry.parts.first, let member = reader.member(named: part.member) else {
+                    throw RestoreError.missingMember(schema: schema, member: "data of \(table.schema).\(table.name)")
+                }
+                loads.append(TableLoad(
+                    schema: table.schema, table: table.name, member: member.id, copyColumnList: table.copyColumnList,
+                    format: entry.copyFormat, expectedRows: entry.rows, bytes: entry.plaintextBytes))
+            }
+        }
+        let absent = Set(inSet).subtracting(schemas)
+        func needsAbsentSchema(_ statement: DDLStatement) -> Bool {
+            (statement.dependsOn ?? []).contains { name in Self.schemaPart(of: name).map(absent.contains) ?? false }
+        }
+        let wanted = { (statement: DDLStatement) in
+            (includeOwners || !statement.isOwnership) && (includePrivileges || !statement.isPrivilege)
+        }
+        self.schemas = schemas
+        self.preData = preData.filter { wanted($0) && !needsAbsentSchema($0) }.sorted { $0.position < $1.position }
+        self.postData = postData.filter { wanted($0) && !needsAbsentSchema($0) }.sorted { $0.position < $1.position }
+        self.skipped = (preData + postData).filter { wanted($0) && needsAbsentSchema($0) }.sorted { $0.position < $1.position }
+        self.loads = loads.sorted { $0.bytes > $1.bytes }
+        self.sequences = sequences
+    }
+
+    /// The schema part of a statement name such as `renos.invoices.invoices_pkey` or
+    /// `"My Schema"."t"`: the first identifier, unquoted.
+    static func schemaPart(of name: String) -> String? {
+        var part = ""
+        var inQuotes = false
+        var characters = Array(name)[...]
+        while let character = characters.popFirst() {
+            if inQuotes {
+                if character == "\"" {
+                    if characters.first == "\"" {
+                        part.append("\"")
+                        characters = characters.dropFirst()
+                    } else {
+                        inQuotes = false
+                    }
+                } else {
+                    part.append(character)
+                }
+            } else if character == "\"" {
+                inQuotes = true
+            } else if character == "." {
+                return part
+            } else {
+                part.append(character)
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,172 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+import ArkivRepository
+import Foundation
+
+/// What a finished restore did.
+public struct RestoreResult: Sendable {
+    public let set: String
+    public let database: String
+    /// The restored database as `user@host:port/db` (no password).
+    public let target: String
+    public let tables: Int
+    public let rows: Int
+    /// Seconds per phase, in order: open, preflight, pre-data, data, sequences, post-data, analyze.
+    public let phases: [(name: String, seconds: Double)]
+    public let skipped: [String]
+    public let seconds: Double
+}
+
+/// Restores a backup set: proves it, checks the target, then extensions → pre-data → data
+/// (parallel COPY FREEZE straight from the archive) → sequences → post-data → ANALYZE.
+/// The database is marked incomplete until the last step succeeds.
+public final class RestoreRunner {
+    private let options: RestoreOptions
+    private let reporter: ProgressReporter
+    private var phases: [(name: String, seconds: Double)] = []
+    private var phaseStart = Date()
+
+    public init(options: RestoreOptions, reporter: ProgressReporter) {
+        self.options = options
+        self.reporter = reporter
+    }
+
+    public func run() throws -> RestoreResult {
+        let started = Date()
+        phaseStart = started
+        let set = try OpenedBackupSet.open(
+            repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
+        let plan = try RestorePlan(set: set, schemas: options.schemas, includeOwners: options.includeOwners,
+                                   includePrivileges: options.includePrivileges)
+        endPhase("open")
+
+        let admin = try Connection(options.target, applicationName: "arkiv-restore")
+        let databaseTarget: ConnectionTarget
+        switch options.destination {
+        case .scratch(let name):
+            let database = name ?? Self.scratchName(for: set.manifest.backupID)
+            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database)
+            try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8'")
+            databaseTarget = try options.target.database(database)
+        case .existing(let clean):
+            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean)
+            databaseTarget = options.target
+        }
+        let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
+        let database = connection.database
+        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date()).write(on: connection)
+        try prepareSession(connection)
+        endPhase("preflight")
+        reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
+                     fields: ["set": set.manifest.backupID, "database": database])
+
+        if case .existing(clean: true) = options.destination {
+            for schema in plan.schemas {
+                try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
+            }
+        }
+        try createExtensions(connection, manifest: set.manifest, plan: plan)
+        try execute(plan.preData, on: connection)
+        endPhase("pre-data")
+
+        let rows = try loadData(plan, set: set, target: databaseTarget)
+        endPhase("data")
+        for sequence in plan.sequences {
+            try connection.execute(try sequence.setvalStatement(on: connection))
+        }
+        endPhase("sequences")
+        try execute(plan.postData, on: connection)
+        endPhase("post-data")
+        try connection.execute("ANALYZE")
+        endPhase("analyze")
+        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date()).write(on: connection)
+        for statement in plan.skipped {
+            reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
+                         fields: ["kind": statement.kind, "name": statement.name])
+        }
+        reporter.close()
+        return RestoreResult(
+            set: set.manifest.backupID, database: database, target: connection.target.description, tables: plan.loads.count,
+            rows: rows, phases: phases, skipped: plan.skipped.map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// `arkiv_scratch_20261125t031500z_4f9a1c`: lower case, and within PostgreSQL's 63 bytes.
+    static func scratchName(for backupID: String) -> String {
+        String(("arkiv_scratch_" + backupID.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
+    }
+
+    private func endPhase(_ name: String) {
+        let now = Date()
+        phases.append((name, now.timeIntervalSince(phaseStart)))
+        phaseStart = now
+    }
+
+    /// The dump preset (ISO dates, UTC, UTF8, empty search_path), no lock or statement timeouts,
+    /// and function bodies unchecked while their tables may not exist yet (as pg_restore does).
+    private func prepareSession(_ connection: Connection) throws {
+        try connection.apply(.dump(lockTimeout: "0"))
+        try connection.execute("SET check_function_bodies = false; SET client_min_messages = warning")
+    }
+
+    private func createExtensions(_ connection: Connection, manifest: Manifest, plan: RestorePlan) throws {
+        let available = try RestorePreflight.availableVersions(connection)
+        for ext in manifest.extensions where !plan.schemas.contains(ext.schema) && ext.name != "plpgsql" {
+            let schema = try connection.quoteIdentifier(ext.schema)
+            try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
+            var sql = "CREATE EXTENSION IF NOT EXISTS \(try connection.quoteIdentifier(ext.name)) WITH SCHEMA \(schema)"
+            if available[ext.name]?.contains(ext.version) == true {
+                sql += " VERSION \(try connection.quoteLiteral(ext.version))"
+            } else {
+                reporter.log("warning", "extension \(ext.name) \(ext.version) is not available on the target; using its default version")
+            }
+            try connection.execute(sql)
+        }
+    }
+
+    private func execute(_ statements: [DDLStatement], on connection: Connection) throws {
+        for statement in statements {
+            do {
+                try connection.execute(statement.sql)
+            } catch {
+                throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: error.description)
+            }
+        }
+    }
+
+    /// Each table in its own transaction: TRUNCATE (cheap on an empty table, and it makes the
+    /// table new in this transaction) then COPY … FREEZE, so rows are written frozen once
+    /// instead of being rewritten by the first VACUUM.
+    private func loadData(_ plan: RestorePlan, set: OpenedBackupSet, target: ConnectionTarget) throws -> Int {
+        let pool = WorkerPool<RestorePlan.TableLoad, Int>(jobs: plan.loads)
+        let reporter = self.reporter, readers = set.readers
+        let counts = try pool.run(
+            workers: min(options.jobs, max(plan.loads.count, 1)),
+            connect: {
+                let connection = try Connection(target, applicationName: "arkiv-restore worker")
+                try connection.apply(.dump(lockTimeout: "0"))
+                return connection
+            },
+            perform: { load, connection in
+                guard let reader = readers[load.schema] else { throw RestoreError.missingMember(schema: load.schema, member: "archive") }
+                let table = try connection.quoteQualified(load.schema, load.table)
+                let format = load.format == "binary" ? "binary" : "text"
+                try connection.execute("BEGIN; TRUNCATE \(table)")
+                do {
+                    let result = try TableLoader.load(
+                        member: load.member, of: reader, into: connection,
+                        copyStatement: "COPY \(table) \(load.copyColumnList) FROM STDIN (FORMAT \(format), FREEZE)",
+                        table: load.displayName, reporter: reporter)
+                    guard UInt64(result.rows) == load.expectedRows else {
+                        throw RestoreError.rowCountMismatch(table: load.displayName, expected: load.expectedRows, loaded: result.rows)
+                    }
+                    try connection.commit()
+                    return result.rows
+                } catch {
+                    try? connection.rollback()
+                    throw error
+                }
+            })
+        return counts.reduce(0, +)
+    }
+}

@@ -1,0 +1,140 @@
+import ArkivArchive
+import ArkivCatalog
+@testable import ArkivEngine
+import ArkivPostgres
+import ArkivRepository
+import ArkivTestSupport
+import Foundation
+import Testing
+
+@Suite("Restore")
+struct RestoreTests {
+    private func restoreOptions(_ fixture: BackupFixture, _ result: BackupResult, server: TestServer,
+                                destination: RestoreOptions.Destination = .scratch(name: nil)) throws -> RestoreOptions {
+        var options = RestoreOptions(repository: fixture.repository, set: result.id.rawValue, target: try server.target(), destination: destination)
+        options.identities = [fixture.identity]
+        return options
+    }
+
+    private func restore(_ options: RestoreOptions) throws -> RestoreResult {
+        try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+    }
+
+    /// Content hashes of every table of some schemas, read with text COPY.
+    private func contentHashes(_ connection: Connection, schemas: [String]) throws -> [String: String] {
+        try connection.apply(.dump())
+        var hashes: [String: String] = [:]
+        let tables = try connection.query("""
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])
+            """, [schemas]).rows
+        for row in tables {
+            let schema = try row.decode(String.self, "nspname"), table = try row.decode(String.self, "relname")
+            let inspector = try CopyRowInspector(format: .text, vectorColumns: [])
+            try connection.copyOut("COPY \(try connection.quoteQualified(schema, table)) TO STDOUT") { try inspector.inspect($0) }
+            hashes["\(schema).\(table)"] = "\(inspector.rows):\(inspector.contentHash)"
+        }
+        return hashes
+    }
+
+    @Test("the fixture comes back whole: schema (pg_dump oracle), every row, every sequence, marked complete", arguments: TestServer.allCases)
+    func roundTrip(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            let backup = try fixture.backup(fixture.options(source: source))
+            let result = try restore(try restoreOptions(fixture, backup, server: server))
+            let admin = try server.connect()
+            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            #expect(result.database == RestoreRunner.scratchName(for: backup.id.rawValue))
+            #expect(result.tables == 53)
+            let schemas = backup.manifest.schemas.map(\.name)
+            let expected = try SchemaDump.normalized(server: server, database: source.databaseName, schemas: schemas)
+            let actual = try SchemaDump.normalized(server: server, database: result.database, schemas: schemas)
+            #expect(expected == actual, "\(SchemaDump.difference(expected, actual))")
+
+            let sourceConnection = try Connection(source)
+            let restored = try Connection(try server.target(database: result.database))
+            #expect(try contentHashes(sourceConnection, schemas: schemas) == contentHashes(restored, schemas: schemas))
+            let sequenceQuery = """
+                SELECT format('%I.%I', schemaname, sequencename) AS name, last_value FROM pg_sequences
+                WHERE schemaname = ANY($1::text[]) ORDER BY 1
+                """
+            let before = try sourceConnection.query(sequenceQuery, [schemas]).rows.map { "\($0["name"] ?? ""):\($0["last_value"] ?? "null")" }
+            let after = try restored.query(sequenceQuery, [schemas]).rows.map { "\($0["name"] ?? ""):\($0["last_value"] ?? "null")" }
+            #expect(before == after)
+            #expect(!before.isEmpty)
+            #expect(try RestoreMarker.read(on: restored)?.state == .complete)
+        }
+    }
+
+    @Test("a subset restore takes one schema and names the foreign keys it cannot create", arguments: [TestServer.pg16])
+    func subset(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            let backup = try fixture.backup(fixture.options(source: source))
+            var options = try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_subset_\(UInt32.random(in: 0...UInt32.max))"))
+            options.schemas = ["vault"]
+            let result = try restore(options)
+            let admin = try server.connect()
+            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let restored = try Connection(try server.target(database: result.database))
+            let schemas = try restored.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('vault','billy','renos','crm','flow','shared') ORDER BY 1").rows.compactMap { $0["nspname"] }
+            #expect(schemas == ["vault"])
+            #expect(try restored.queryRow("SELECT count(*) AS n FROM vault.embeddings").decode(Int.self, "n") == 200)
+            // vault's foreign keys into billy/shared, and its triggers calling shared's function.
+            #expect(result.skipped.contains("fk vault.documents.documents_organization_id_fkey"), "\(result.skipped)")
+            #expect(result.skipped.allSatisfy { $0.hasPrefix("fk ") || $0.hasPrefix("trigger ") }, "\(result.skipped)")
+            #expect(result.skipped.contains { $0.contains("vault.documents") }, "\(result.skipped)")
+        }
+    }
+
+    @Test("wrong identity, existing target, missing file, damaged chunk: clear errors and nothing that looks complete", arguments: [TestServer.pg16])
+    func failures(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = ["billy", "shared"]
+            let backup = try fixture.backup(backupOptions)
+
+            var wrong = try restoreOptions(fixture, backup, server: server)
+            wrong.identities = [try Identity.generate()]
+            let identityError = try #require(throws: ArchiveError.self) { try restore(wrong) }
+            #expect(identityError.description.contains(fixture.identity.keyID.description))
+
+            // An existing database is refused before anything happens.
+            let exists = try #require(throws: RestoreError.self) {
+                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: source.databaseName)))
+            }
+            #expect("\(exists)".contains("already exists"))
+            let into = try #require(throws: RestoreError.self) {
+                try restore(try restoreOptions(fixture, backup, server: TestServer.pg16, destination: .existing(clean: false)).withTarget(source))
+            }
+            #expect("\(into)".contains("schema billy already exists"))
+
+            // A flipped byte inside a data chunk: the quick check refuses the whole set.
+            let opened = try fixture.open(backup)
+            let file = try #require(opened.manifest.schemas.first { $0.name == "shared" }).file
+            let path = opened.entry.filePath(file)
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[bytes.count / 2] ^= 0x40
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let damaged = try #require(throws: RestoreError.self) {
+                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_damaged_\(UInt32.random(in: 0...UInt32.max))")))
+            }
+            #expect("\(damaged)".contains(file))
+            try FileManager.default.removeItem(atPath: path)
+            let missing = try #require(throws: RestoreError.self) {
+                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_missing_\(UInt32.random(in: 0...UInt32.max))")))
+            }
+            #expect("\(missing)".contains("missing file"))
+        }
+    }
+}
+
+extension RestoreOptions {
+    func withTarget(_ target: ConnectionTarget) -> RestoreOptions {
+        var copy = self
+        copy.target = target
+        return copy
+    }
+}
