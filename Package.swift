@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "arkiv", targets: ["arkiv"]),
         .executable(name: "arkiv-backup", targets: ["arkiv-backup"]),
+        .executable(name: "arkiv-restore", targets: ["arkiv-restore"]),
         .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
         .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
     ],
@@ -50,6 +51,7 @@ let package = Package(
         ),
         .executableTarget(name: "arkiv", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-backup", dependencies: ["ArkivCLI"]),
+        .executableTarget(name: "arkiv-restore", dependencies: ["ArkivCLI"]),
         // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
         .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
 

@@ -1,0 +1,115 @@
+import ArgumentParser
+import ArkivArchive
+import ArkivEngine
+import ArkivPostgres
+import Foundation
+
+/// `arkiv restore` / `arkiv-restore`: a backup set into a scratch database or a named target.
+public struct RestoreCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore a backup set into a new scratch database (or, explicitly, an existing one).",
+        discussion: """
+            The set is proven first (manifest authentication, every file's SHA-256), the target is \
+            checked (extensions, CREATEDB, existing schemas) and every problem reported before anything \
+            changes. The restored database is marked incomplete until the last step succeeds.
+            """)
+
+    @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
+    var set: String
+
+    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    var repo: String
+
+    @Option(help: ArgumentHelp("Target server URL (its database is where --scratch connects, or what --into-existing fills).", valueName: "url"))
+    var target: String?
+
+    @Option(name: .customLong("target-env"), help: ArgumentHelp("Read the target URL from this environment variable.", valueName: "variable"))
+    var targetEnvironmentVariable: String?
+
+    @Flag(help: "Create a new database and restore into it (what drills use).")
+    var scratch = false
+
+    @Option(name: .customLong("scratch-name"), help: ArgumentHelp("Name of the scratch database (default arkiv_scratch_<backup id>).", valueName: "name"))
+    var scratchName: String?
+
+    @Flag(name: .customLong("into-existing"), help: "Restore into the target URL's database; the schemas must not exist there.")
+    var intoExisting = false
+
+    @Flag(help: "With --into-existing: drop the restored schemas first (needs --yes).")
+    var clean = false
+
+    @Flag(help: "Confirm --clean.")
+    var yes = false
+
+    @Option(name: .customLong("schema"), help: ArgumentHelp("Restore only this schema (repeatable).", valueName: "name"))
+    var schemas: [String] = []
+
+    @Option(help: ArgumentHelp("Parallel connections for the data.", valueName: "n"))
+    var jobs: Int = 2
+
+    @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (repeatable).", valueName: "file"))
+    var identities: [String] = []
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the set's passphrase from this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("passphrase-env"), help: ArgumentHelp("Read the set's passphrase from this environment variable.", valueName: "variable"))
+    var passphraseEnvironmentVariable: String?
+
+    @Flag(name: .customLong("no-owner"), help: "Do not restore ownership (always off for --scratch).")
+    var noOwner = false
+
+    @Flag(name: .customLong("no-privileges"), help: "Do not restore grants (always off for --scratch).")
+    var noPrivileges = false
+
+    @Flag(help: "Print the summary as JSON on stdout.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard scratch != intoExisting else { throw ValidationError("choose --scratch (a new database) or --into-existing") }
+        if scratchName != nil && !scratch { throw ValidationError("--scratch-name goes with --scratch") }
+        if clean && !intoExisting { throw ValidationError("--clean goes with --into-existing") }
+        if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
+    }
+
+    public func run() throws {
+        let targetConnection = try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target()
+        var options = RestoreOptions(
+            repository: repo, set: set, target: targetConnection,
+            destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
+        options.schemas = schemas
+        options.jobs = jobs
+        options.identities = try KeySources.identities(files: identities)
+        options.passphrase = try KeySources.passphrase(file: passphraseFile, environmentVariable: passphraseEnvironmentVariable)
+        options.includeOwners = !scratch && !noOwner
+        options.includePrivileges = !scratch && !noPrivileges
+        let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()
+        print(json ? try Self.json(result) : Self.text(result))
+    }
+
+    static func text(_ result: RestoreResult) -> String {
+        var text = "restored \(result.set) into \(result.target): \(result.tables) tables, \(result.rows) rows in "
+        text += String(format: "%.1f s", result.seconds) + "\n"
+        text += result.phases.map { "  " + $0.name.padding(toLength: 10, withPad: " ", startingAt: 0) + String(format: " %.2f s", $0.seconds) }
+            .joined(separator: "\n")
+        for skipped in result.skipped {
+            text += "\nnot restored (needs a schema that was not restored): \(skipped)"
+        }
+        return text
+    }
+
+    static func json(_ result: RestoreResult) throws -> String {
+        let object: [String: Any] = [
+            "event": "summary", "set": result.set, "database": result.database, "target": result.target,
+            "tables": result.tables, "rows": result.rows, "seconds": (result.seconds * 1000).rounded() / 1000,
+            "phases": Dictionary(uniqueKeysWithValues: result.phases.map { ($0.name, ($0.seconds * 1000).rounded() / 1000) }),
+            "skipped": result.skipped,
+        ]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
