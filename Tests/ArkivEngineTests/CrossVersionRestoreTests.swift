@@ -1,0 +1,85 @@
+import ArkivArchive
+@testable import ArkivEngine
+import ArkivPostgres
+import ArkivTestSupport
+import Foundation
+import Testing
+
+@Suite("Restore across servers")
+struct CrossVersionRestoreTests {
+    @Test("a set taken from PostgreSQL 15 restores into PostgreSQL 16 with every row intact")
+    func fifteenToSixteen() throws {
+        try withScratchDatabase(on: .pg15, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            // The application schemas; `public` holds uuid-ossp, which the 16 server lacks (below).
+            backupOptions.schemas = BackupTests.workspaceSchemas
+            let backup = try fixture.backup(backupOptions)
+            #expect(backup.manifest.source.serverVersionNumber / 10000 == 15)
+            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg16.target(),
+                                         destination: .scratch(name: "arkiv_from15_\(UInt32.random(in: 0...UInt32.max))"))
+            options.identities = [fixture.identity]
+            let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+            let admin = try TestServer.pg16.connect()
+            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            #expect(result.tables == 53)
+            let restored = try TestServer.pg16.connect(database: result.database)
+            let sourceConnection = try Connection(source)
+            for table in backup.manifest.tables {
+                let name = try restored.quoteQualified(table.schema, table.name)
+                let count = try restored.queryRow("SELECT count(*) AS n FROM \(name)").decode(Int.self, "n")
+                #expect(UInt64(count) == table.rows, "\(table.schema).\(table.name)")
+                // Text COPY output is version-independent for these types: compare exactly.
+                let query = "COPY (SELECT * FROM \(name) ORDER BY 1) TO STDOUT"
+                var before: [UInt8] = [], after: [UInt8] = []
+                try sourceConnection.copyOut(query) { before.append(contentsOf: $0) }
+                try restored.copyOut(query) { after.append(contentsOf: $0) }
+                #expect(before == after, "\(table.schema).\(table.name) differs after 15 → 16")
+            }
+        }
+    }
+
+    @Test("a set that holds uuid-ossp (PostgreSQL 15's public schema) is refused by a server without it, before anything is created")
+    func uuidOssp() throws {
+        try withScratchDatabase(on: .pg15, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            let backup = try fixture.backup(fixture.options(source: source))
+            #expect(backup.manifest.extensions.contains { $0.name == "uuid-ossp" })
+            let name = "arkiv_nouuid_\(UInt32.random(in: 0...UInt32.max))"
+            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg16.target(),
+                                         destination: .scratch(name: name))
+            options.identities = [fixture.identity]
+            let error = try #require(throws: RestoreError.self) {
+                try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+            }
+            #expect("\(error)".contains("extension uuid-ossp"), "\(error)")
+            #expect(try TestServer.pg16.connect().query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows.isEmpty)
+        }
+    }
+
+    @Test("a set that needs an extension the target lacks fails before anything is created, naming it")
+    func missingExtension() throws {
+        try withScratchDatabase(on: .pg16) { source in
+            let admin = try Connection(source)
+            // pgvector exists on the 16 server only; restoring to 15 must name it.
+            try admin.execute("""
+                CREATE EXTENSION vector; CREATE SCHEMA docs;
+                CREATE TABLE docs.chunks (id int PRIMARY KEY, e vector(3)); INSERT INTO docs.chunks VALUES (1, '[1,2,3]');
+                """)
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = ["docs"]
+            _ = try fixture.backup(backupOptions)
+            let name = "arkiv_noext_\(UInt32.random(in: 0...UInt32.max))"
+            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg15.target(),
+                                         destination: .scratch(name: name))
+            options.identities = [fixture.identity]
+            let error = try #require(throws: RestoreError.self) {
+                try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+            }
+            #expect("\(error)".contains("extension vector"), "\(error)")
+            let exists = try TestServer.pg15.connect().query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows
+            #expect(exists.isEmpty, "nothing was created on the target")
+        }
+    }
+}
