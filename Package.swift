@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "arkiv", targets: ["arkiv"]),
         .executable(name: "arkiv-backup", targets: ["arkiv-backup"]),
         .executable(name: "arkiv-restore", targets: ["arkiv-restore"]),
+        .executable(name: "arkiv-verify", targets: ["arkiv-verify"]),
         .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
         .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
     ],
@@ -52,6 +53,7 @@ let package = Package(
         .executableTarget(name: "arkiv", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-backup", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-restore", dependencies: ["ArkivCLI"]),
+        .executableTarget(name: "arkiv-verify", dependencies: ["ArkivCLI"]),
         // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
         .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
 

@@ -7,7 +7,7 @@ import Testing
 @Suite("COPY row inspection")
 struct CopyRowInspectorTests {
     private func inspect(_ connection: Connection, _ sql: String, format: CopyRowInspector.Format,
-                         vectors: [(name: String, index: Int, declaredDimension: Int?)] = []) throws -> CopyRowInspector {
+                         vectors: [VectorColumnPlan] = []) throws -> CopyRowInspector {
         let inspector = try CopyRowInspector(format: format, vectorColumns: vectors)
         let rows = try connection.copyOut(sql) { try inspector.inspect($0) }
         #expect(UInt64(rows) == inspector.rows)
@@ -27,7 +27,7 @@ struct CopyRowInspectorTests {
             for format in [CopyRowInspector.Format.text, .binary] {
                 let option = format == .binary ? " (FORMAT binary)" : ""
                 let inspector = try inspect(connection, "COPY v (id, note, e, f) TO STDOUT\(option)", format: format,
-                                            vectors: [("e", 2, nil), ("f", 3, 3)])
+                                            vectors: [.init(name: "e", index: 2, declaredDimension: nil), .init(name: "f", index: 3, declaredDimension: 3)])
                 #expect(inspector.rows == 4)
                 #expect(inspector.vectors[0] == .init(column: "e", index: 2, declaredDimension: nil, nullCount: 1, minDimension: 1, maxDimension: 5))
                 #expect(inspector.vectors[1] == .init(column: "f", index: 3, declaredDimension: 3, nullCount: 1, minDimension: 3, maxDimension: 3))

@@ -39,7 +39,8 @@ final class CopyRowInspector {
     private var sawHeader = false
     private(set) var sawTrailer = false
 
-    init(format: Format, vectorColumns: [(name: String, index: Int, declaredDimension: Int?)]) throws {
+    /// - Parameter vectorColumns: sorted by their position in the COPY column list.
+    init(format: Format, vectorColumns: [VectorColumnPlan]) throws {
         self.format = format
         self.hasher = try RowHasher()
         self.vectors = vectorColumns.map { VectorStats(column: $0.name, index: $0.index, declaredDimension: $0.declaredDimension) }

@@ -50,9 +50,7 @@ enum TableCopier {
         let started = Date()
         reporter.begin(plan.displayName, estimatedBytes: plan.estimatedBytes)
         let member = try writer.beginMember(kind: .data, name: plan.memberName)
-        let inspector = try CopyRowInspector(
-            format: plan.format,
-            vectorColumns: plan.vectorColumns.map { (name: $0.name, index: $0.index, declaredDimension: $0.declaredDimension) })
+        let inspector = try CopyRowInspector(format: plan.format, vectorColumns: plan.vectorColumns)
         var block = [UInt8]()
         block.reserveCapacity(blockSize + 64 << 10)
         var rowsSinceReport: Int64 = 0

@@ -12,11 +12,9 @@ enum TablePlanner {
 
     static func plans(catalog: CatalogSnapshot, fileNames: [String: String], connection: Connection) throws -> [TablePlan] {
         try catalog.tables.filter(\.isDataDumped).map { table in
-            let copied = table.columns.filter { !$0.isGenerated }.sorted { $0.attnum < $1.attnum }
+            let copied = copiedColumns(table)
             let format = chooseFormat(copied)
-            let vectors = copied.enumerated().compactMap { index, column in
-                column.isVector ? VectorColumnPlan(name: column.name, index: index, declaredDimension: column.vectorDimension) : nil
-            }
+            let vectors = vectorColumns(table)
             guard let fileName = fileNames[table.schema] else {
                 throw BackupError.unknownSchema(table.schema, available: Array(fileNames.keys))
             }
@@ -26,6 +24,18 @@ enum TablePlanner {
                 columnList: try copied.map { try connection.quoteIdentifier($0.name) }.joined(separator: ", "),
                 format: format, vectorColumns: vectors,
                 estimatedBytes: max(table.currentBytes, table.estimatedBytes), fileName: fileName)
+        }
+    }
+
+    /// The columns COPY reads and writes, in order: every column but generated ones.
+    static func copiedColumns(_ table: TableInfo) -> [ColumnInfo] {
+        table.columns.filter { !$0.isGenerated }.sorted { $0.attnum < $1.attnum }
+    }
+
+    /// The vector columns with their positions in the COPY column list.
+    static func vectorColumns(_ table: TableInfo) -> [VectorColumnPlan] {
+        copiedColumns(table).enumerated().compactMap { index, column in
+            column.isVector ? VectorColumnPlan(name: column.name, index: index, declaredDimension: column.vectorDimension) : nil
         }
     }
 

@@ -1,0 +1,79 @@
+/// Cuts a stored COPY stream (chunked at arbitrary byte offsets) back into the messages the
+/// server sent: one row per message, and in binary format the header and the trailer apart,
+/// so the same `CopyRowInspector` that saw the backup can check what the archive holds.
+struct CopyStreamSplitter {
+    enum SplitError: Error, CustomStringConvertible {
+        case malformed(String)
+        var description: String {
+            switch self { case .malformed(let detail): "the stored COPY data is malformed: \(detail)" }
+        }
+    }
+
+    private let format: CopyRowInspector.Format
+    private var pending: [UInt8] = []
+    private var sawHeader = false
+    private var sawTrailer = false
+
+    init(format: CopyRowInspector.Format) {
+        self.format = format
+    }
+
+    /// Adds a chunk; calls `emit` with every complete message it now holds.
+    mutating func feed(_ chunk: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
+        pending += chunk
+        var start = 0
+        defer { pending.removeFirst(start) }
+        try pending.withUnsafeBytes { bytes in
+            while let end = try messageEnd(bytes, from: start) {
+                try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                start = end
+            }
+        }
+    }
+
+    /// Checks that nothing is left over: a stream that ends inside a row is damaged.
+    func finish() throws {
+        guard pending.isEmpty else { throw SplitError.malformed("\(pending.count) bytes after the last complete row") }
+        if format == .binary && !sawTrailer { throw SplitError.malformed("the binary stream has no trailer") }
+    }
+
+    /// Where the message starting at `start` ends, or nil when more bytes are needed.
+    private mutating func messageEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) throws -> Int? {
+        guard start < bytes.count else { return nil }
+        switch format {
+        case .text:
+            guard let newline = bytes[start...].firstIndex(of: 0x0A) else { return nil }
+            return newline + 1
+        case .binary:
+            if sawTrailer { throw SplitError.malformed("data after the binary trailer") }
+            if !sawHeader {
+                guard bytes.count - start >= 19 else { return nil }
+                let extensionLength = Int(CopyRowInspector.readInt32(bytes, at: start + 15))
+                guard extensionLength >= 0 else { throw SplitError.malformed("negative header extension length") }
+                guard bytes.count - start >= 19 + extensionLength else { return nil }
+                sawHeader = true
+                return start + 19 + extensionLength
+            }
+            guard bytes.count - start >= 2 else { return nil }
+            let fields = Int(CopyRowInspector.readInt16(bytes, at: start))
+            if fields == -1 {
+                sawTrailer = true
+                return start + 2
+            }
+            guard fields >= 0 else { throw SplitError.malformed("negative field count") }
+            var offset = start + 2
+            for _ in 0..<fields {
+                guard bytes.count - offset >= 4 else { return nil }
+                let length = Int(CopyRowInspector.readInt32(bytes, at: offset))
+                offset += 4
+                if length > 0 {
+                    guard bytes.count - offset >= length else { return nil }
+                    offset += length
+                } else if length < -1 {
+                    throw SplitError.malformed("negative field length \(length)")
+                }
+            }
+            return offset
+        }
+    }
+}
