@@ -1,0 +1,108 @@
+import ArkivCatalog
+import ArkivPostgres
+
+/// Checks that read a live database: its DDL against expected DDL, its rows against expected
+/// counts and hashes, and whether its constraints and indexes really hold. Shared by
+/// `verify restored` (expectations from the manifest) and `verify compare` (from a second
+/// database).
+enum DatabaseChecks {
+    /// The database's DDL of some schemas, read the way a backup reads it.
+    static func catalog(_ connection: Connection, schemas: [String]) throws -> CatalogSnapshot {
+        try CatalogReader(connection: connection).read(schemas: schemas)
+    }
+
+    /// Statement by statement: missing, extra and changed objects. Ownership and privileges are
+    /// left out: a scratch restore does not carry them.
+    static func compareDDL(expected: [DDLStatement], actual: [DDLStatement]) -> [VerifyReport.Check] {
+        func keyed(_ statements: [DDLStatement]) -> [String: String] {
+            var result: [String: String] = [:]
+            for statement in statements where !statement.isOwnership && !statement.isPrivilege {
+                result["\(statement.kind) \(statement.name)", default: ""] += statement.sql
+            }
+            return result
+        }
+        let want = keyed(expected), have = keyed(actual)
+        var checks: [VerifyReport.Check] = []
+        for key in Set(want.keys).union(have.keys).sorted() {
+            let object = String(key.split(separator: " ", maxSplits: 1).last ?? "")
+            let kind = String(key.split(separator: " ", maxSplits: 1).first ?? "")
+            checks.append(.init(object: object, check: kind, expected: want[key] ?? "absent", actual: have[key] ?? "absent"))
+        }
+        return checks
+    }
+
+    /// Names of the constraints whose expected DDL says NOT VALID.
+    static func notValidConstraints(_ statements: [DDLStatement]) -> Set<String> {
+        Set(statements.filter { ($0.kind == "constraint" || $0.kind == "fk") && $0.sql.contains(" NOT VALID") }.map(\.name))
+    }
+
+    /// Rows, content hash and vector facts of one table, read back with COPY.
+    static func tableData(_ connection: Connection, schema: String, table: String, columns: String, format: CopyRowInspector.Format,
+                          vectorColumns: [VectorColumnPlan]) throws -> CopyRowInspector {
+        let inspector = try CopyRowInspector(format: format, vectorColumns: vectorColumns)
+        let name = try connection.quoteQualified(schema, table)
+        try connection.copyOut("COPY \(name) \(columns) TO STDOUT" + (format == .binary ? " (FORMAT binary)" : "")) {
+            try inspector.inspect($0)
+        }
+        return inspector
+    }
+
+    /// Constraints that are not validated (unless the source's were NOT VALID too), indexes that
+    /// are not valid, foreign keys with orphans (a real anti-join, not the catalog's word),
+    /// unique keys with duplicates.
+    static func integrity(_ connection: Connection, schemas: [String], expectedNotValid: Set<String>) throws -> [VerifyReport.Check] {
+        var checks: [VerifyReport.Check] = []
+        let notValid = try connection.query("""
+            SELECT format('%I.%I.%I', n.nspname, c.relname, k.conname) AS name
+            FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY($1::text[]) AND NOT k.convalidated ORDER BY 1
+            """, [schemas]).rows
+        for row in notValid where !expectedNotValid.contains(row["name"] ?? "") {
+            checks.append(.init(object: row["name"] ?? "?", check: "constraint validated", expected: "validated", actual: "NOT VALID"))
+        }
+        let invalidIndexes = try connection.query("""
+            SELECT format('%I.%I', n.nspname, c.relname) AS name
+            FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ANY($1::text[]) AND NOT (i.indisvalid AND i.indisready) ORDER BY 1
+            """, [schemas]).rows
+        for row in invalidIndexes {
+            checks.append(.init(object: row["name"] ?? "?", check: "index valid", expected: "valid", actual: "invalid"))
+        }
+        let keys = try connection.query("""
+            SELECT k.contype, format('%I.%I.%I', n.nspname, c.relname, k.conname) AS name,
+                   format('%I.%I', n.nspname, c.relname) AS child,
+                   CASE WHEN p.oid IS NOT NULL THEN format('%I.%I', pn.nspname, p.relname) END AS parent,
+                   (SELECT array_agg(quote_ident(a.attname) ORDER BY u.n) FROM unnest(k.conkey) WITH ORDINALITY u(attnum, n)
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum) AS columns,
+                   (SELECT array_agg(quote_ident(a.attname) ORDER BY u.n) FROM unnest(k.confkey) WITH ORDINALITY u(attnum, n)
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.attnum) AS referenced
+            FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_class p ON p.oid = k.confrelid LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+            WHERE n.nspname = ANY($1::text[]) AND k.contype IN ('f', 'u', 'p') AND k.conparentid = 0 ORDER BY 2
+            """, [schemas]).rows
+        for key in keys {
+            guard let name = key["name"], let child = key["child"], let columnText = key["columns"],
+                  let columns = PostgresArrayLiteral.parse(columnText)?.compactMap({ $0 }), !columns.isEmpty else { continue }
+            let notNull = columns.map { "c.\($0) IS NOT NULL" }.joined(separator: " AND ")
+            if key["contype"] == "f", let parent = key["parent"], let referencedText = key["referenced"],
+               let referenced = PostgresArrayLiteral.parse(referencedText)?.compactMap({ $0 }) {
+                // MATCH SIMPLE: a row with any NULL in the key references nothing.
+                let join = zip(columns, referenced).map { "p.\($1) = c.\($0)" }.joined(separator: " AND ")
+                let orphans = try connection.queryRow(
+                    "SELECT count(*) AS n FROM \(child) c WHERE \(notNull) AND NOT EXISTS (SELECT 1 FROM \(parent) p WHERE \(join))")
+                checks.append(.init(object: name, check: "foreign key holds", expected: "0 orphaned rows",
+                                    actual: "\(orphans["n"] ?? "?") orphaned rows"))
+            } else {
+                let list = columns.map { "c.\($0)" }.joined(separator: ", ")
+                let duplicates = try connection.queryRow(
+                    "SELECT count(*) AS n FROM (SELECT 1 FROM \(child) c WHERE \(notNull) GROUP BY \(list) HAVING count(*) > 1) d")
+                checks.append(.init(object: name, check: "unique holds", expected: "0 duplicated keys",
+                                    actual: "\(duplicates["n"] ?? "?") duplicated keys"))
+            }
+        }
+        return checks
+    }
+}

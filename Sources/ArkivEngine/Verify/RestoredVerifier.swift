@@ -1,0 +1,100 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+import Foundation
+
+/// `verify restored`: a restored database against the set it came from: the restore finished,
+/// every object the set holds exists and matches, every table's rows and content hash, the
+/// vector facts, and constraints that really hold.
+public struct RestoredVerifier {
+    public let repository: String
+    public let set: String
+    public let target: ConnectionTarget
+    public var identities: [Identity] = []
+    public var passphrase: SecureBytes?
+
+    public init(repository: String, set: String, target: ConnectionTarget) {
+        self.repository = repository
+        self.set = set
+        self.target = target
+    }
+
+    public func run() throws -> VerifyReport {
+        let started = Date()
+        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase)
+        let manifest = opened.manifest
+        var report = VerifyReport(mode: "restored", set: manifest.backupID, startedAt: started)
+        let connection = try Connection(target, applicationName: "arkiv-verify")
+        try connection.apply(.dump(lockTimeout: "30s"))
+
+        // A database whose restore did not finish is refused outright: its contents mean nothing.
+        let marker = try RestoreMarker.read(on: connection)
+        let state = marker.map { "\($0.state.rawValue) restore of \($0.set)" } ?? "no arkiv restore marker"
+        report.checks.append(.init(object: connection.database, check: "restore finished",
+                                   expected: "complete restore of \(manifest.backupID)", actual: state))
+        guard marker?.state == .complete, marker?.set == manifest.backupID else {
+            report.seconds = Date().timeIntervalSince(started)
+            return report
+        }
+
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        defer { try? connection.rollback() }
+        let schemas = try connection.query(
+            "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [manifest.schemas.map(\.name)])
+            .rows.compactMap { $0["nspname"] }
+        var expected: [DDLStatement] = []
+        var tables: [TableInfo] = []
+        for schema in manifest.schemas.map(\.name) {
+            expected += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
+            expected += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
+            tables += try opened.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
+        }
+        // Only the schemas that were restored are judged on their objects; a missing schema is one
+        // difference, not hundreds.
+        for schema in manifest.schemas.map(\.name) where !schemas.contains(schema) {
+            report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
+        }
+        let restoredSet = Set(schemas)
+        let actual = try DatabaseChecks.catalog(connection, schemas: schemas)
+        report.checks += DatabaseChecks.compareDDL(
+            expected: expected.filter { RestorePlan.schemaPart(of: $0.name).map(restoredSet.contains) ?? true },
+            actual: actual.preDataInOrder + actual.postDataInOrder)
+
+        for entry in manifest.tables where restoredSet.contains(entry.schema) {
+            let name = "\(entry.schema).\(entry.name)"
+            guard let info = tables.first(where: { $0.schema == entry.schema && $0.name == entry.name }) else { continue }
+            // A table that cannot be read is one difference; the savepoint keeps the rest going.
+            try connection.execute("SAVEPOINT arkiv_table")
+            defer { try? connection.execute("RELEASE SAVEPOINT arkiv_table") }
+            do {
+                let inspector = try DatabaseChecks.tableData(
+                    connection, schema: entry.schema, table: entry.name, columns: info.copyColumnList,
+                    format: CopyRowInspector.Format(rawValue: entry.copyFormat) ?? .text, vectorColumns: TablePlanner.vectorColumns(info))
+                report.checks.append(.init(object: name, check: "rows", expected: String(entry.rows), actual: String(inspector.rows)))
+                report.checks.append(.init(object: name, check: "content hash", expected: entry.contentHash, actual: inspector.contentHash.description))
+                for column in entry.vectorColumns {
+                    let seen = inspector.vectors.first { $0.column == column.name }
+                    report.checks.append(.init(object: "\(name).\(column.name)", check: "vector facts",
+                                               expected: Self.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
+                                               actual: Self.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
+                    let declared = actual.table(QualifiedName(schema: entry.schema, name: entry.name))?
+                        .columns.first { $0.name == column.name }?.vectorDimension
+                    report.checks.append(.init(object: "\(name).\(column.name)", check: "declared dimension",
+                                               expected: column.declaredDimension.map(String.init) ?? "none",
+                                               actual: declared.map(String.init) ?? "none"))
+                }
+            } catch {
+                try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
+                report.checks.append(.failed(name, "data", expected: "\(entry.rows) rows readable", error: "\(error)"))
+            }
+        }
+        report.checks += try DatabaseChecks.integrity(connection, schemas: schemas,
+                                                      expectedNotValid: DatabaseChecks.notValidConstraints(expected))
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    static func vectorFacts(_ nulls: UInt64, _ minimum: Int?, _ maximum: Int?) -> String {
+        "\(nulls) NULL, dimensions \(minimum.map(String.init) ?? "-")…\(maximum.map(String.init) ?? "-")"
+    }
+}
