@@ -48,14 +48,7 @@ public struct RestoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Parallel connections for the data.", valueName: "n"))
     var jobs: Int = 2
 
-    @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (repeatable).", valueName: "file"))
-    var identities: [String] = []
-
-    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the set's passphrase from this file.", valueName: "file"))
-    var passphraseFile: String?
-
-    @Option(name: .customLong("passphrase-env"), help: ArgumentHelp("Read the set's passphrase from this environment variable.", valueName: "variable"))
-    var passphraseEnvironmentVariable: String?
+    @OptionGroup var keys: SetKeyOptions
 
     @Flag(name: .customLong("no-owner"), help: "Do not restore ownership (always off for --scratch).")
     var noOwner = false
@@ -84,8 +77,8 @@ public struct RestoreCommand: ParsableCommand {
             destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
         options.schemas = schemas
         options.jobs = jobs
-        options.identities = try KeySources.identities(files: identities)
-        options.passphrase = try KeySources.passphrase(file: passphraseFile, environmentVariable: passphraseEnvironmentVariable)
+        options.identities = try KeySources.identities(files: keys.identities)
+        options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner
         options.includePrivileges = !scratch && !noPrivileges
         let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()

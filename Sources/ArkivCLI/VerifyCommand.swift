@@ -7,7 +7,7 @@ public struct VerifyCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Prove a backup set is good. Exit 0 when everything matches, 3 when anything differs.",
-        subcommands: [VerifyArchiveCommand.self])
+        subcommands: [VerifyArchiveCommand.self, VerifyRestoredCommand.self, VerifyCompareCommand.self])
 
     public init() {}
 }
@@ -33,14 +33,7 @@ struct VerifyArchiveCommand: ParsableCommand {
     @Flag(help: "Only check files against the manifest (no key needed).")
     var quick = false
 
-    @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (repeatable).", valueName: "file"))
-    var identities: [String] = []
-
-    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the set's passphrase from this file.", valueName: "file"))
-    var passphraseFile: String?
-
-    @Option(name: .customLong("passphrase-env"), help: ArgumentHelp("Read the set's passphrase from this environment variable.", valueName: "variable"))
-    var passphraseEnvironmentVariable: String?
+    @OptionGroup var keys: SetKeyOptions
 
     @Option(help: ArgumentHelp("Write the JSON report (every check, expected and actual) to this file.", valueName: "file"))
     var report: String?
@@ -50,13 +43,97 @@ struct VerifyArchiveCommand: ParsableCommand {
 
     func run() throws {
         var verifier = ArchiveVerifier(repository: repo, set: set, quick: quick)
-        verifier.identities = try KeySources.identities(files: identities)
-        verifier.passphrase = try KeySources.passphrase(file: passphraseFile, environmentVariable: passphraseEnvironmentVariable)
+        verifier.identities = try KeySources.identities(files: keys.identities)
+        verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         if !quick && verifier.identities.isEmpty && verifier.passphrase == nil {
             throw ValidationError("a full check decrypts the set: give --identity or --passphrase-file (or use --quick)")
         }
         let result = try verifier.run()
         try VerifyOutput.emit(result, json: json, reportFile: report)
+    }
+}
+
+/// Keys for reading a set, shared by the verify modes that decrypt.
+struct SetKeyOptions: ParsableArguments {
+    @Option(name: .customLong("identity"), help: ArgumentHelp("An identity file (repeatable).", valueName: "file"))
+    var identities: [String] = []
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp("Read the set's passphrase from this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Option(name: .customLong("passphrase-env"), help: ArgumentHelp("Read the set's passphrase from this environment variable.", valueName: "variable"))
+    var passphraseEnvironmentVariable: String?
+}
+
+/// `verify restored`: a restored database against its set.
+struct VerifyRestoredCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restored",
+        abstract: "Check a restored database against the set: objects, rows, hashes, constraints, pgvector.")
+
+    @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
+    var set: String
+
+    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    var repo: String
+
+    @Option(help: ArgumentHelp("URL of the restored database.", valueName: "url"))
+    var target: String?
+
+    @Option(name: .customLong("target-env"), help: ArgumentHelp("Read the target URL from this environment variable.", valueName: "variable"))
+    var targetEnvironmentVariable: String?
+
+    @OptionGroup var keys: SetKeyOptions
+
+    @Option(help: ArgumentHelp("Write the JSON report to this file.", valueName: "file"))
+    var report: String?
+
+    @Flag(help: "Print the JSON report on stdout instead of the table.")
+    var json = false
+
+    func run() throws {
+        var verifier = RestoredVerifier(
+            repository: repo, set: set,
+            target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
+        verifier.identities = try KeySources.identities(files: keys.identities)
+        verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
+        try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
+    }
+}
+
+/// `verify compare`: two live databases, the cutover check.
+struct VerifyCompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare two live databases (each in its own snapshot): objects, rows, hashes, constraints, pgvector.")
+
+    @Option(help: ArgumentHelp("URL of the reference database.", valueName: "url"))
+    var source: String?
+
+    @Option(name: .customLong("source-env"), help: ArgumentHelp("Read the source URL from this environment variable.", valueName: "variable"))
+    var sourceEnvironmentVariable: String?
+
+    @Option(help: ArgumentHelp("URL of the database checked against it.", valueName: "url"))
+    var target: String?
+
+    @Option(name: .customLong("target-env"), help: ArgumentHelp("Read the target URL from this environment variable.", valueName: "variable"))
+    var targetEnvironmentVariable: String?
+
+    @Option(name: .customLong("schema"), help: ArgumentHelp("A schema to compare (repeatable; default: all of the source's).", valueName: "name"))
+    var schemas: [String] = []
+
+    @Option(help: ArgumentHelp("Write the JSON report to this file.", valueName: "file"))
+    var report: String?
+
+    @Flag(help: "Print the JSON report on stdout instead of the table.")
+    var json = false
+
+    func run() throws {
+        var verifier = CompareVerifier(
+            source: try ConnectionOptions(url: source, urlEnvironmentVariable: sourceEnvironmentVariable).target(),
+            target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
+        verifier.schemas = schemas
+        try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }
 

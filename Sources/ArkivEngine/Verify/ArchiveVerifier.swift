@@ -137,8 +137,8 @@ public struct ArchiveVerifier {
             let seen = vectors.first { $0.column == column.name }
             checks.append(.init(
                 object: "\(name).\(column.name)", check: "vector facts",
-                expected: "\(column.nullCount) NULL, dimensions \(column.minDimension.map(String.init) ?? "-")…\(column.maxDimension.map(String.init) ?? "-")",
-                actual: "\(seen?.nullCount ?? 0) NULL, dimensions \(seen?.minDimension.map(String.init) ?? "-")…\(seen?.maxDimension.map(String.init) ?? "-")"))
+                expected: RestoredVerifier.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
+                actual: RestoredVerifier.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
         }
         return checks
     }

@@ -1,0 +1,35 @@
+@testable import ArkivEngine
+import ArkivPostgres
+import ArkivTestSupport
+import Foundation
+import Testing
+
+@Suite("verify compare")
+struct CompareVerifierTests {
+    @Test("the fixture and its restored copy compare equal; one changed row is named", arguments: TestServer.allCases)
+    func compare(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = BackupTests.workspaceSchemas
+            _ = try fixture.backup(backupOptions)
+            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try server.target(),
+                                         destination: .scratch(name: "arkiv_compare_\(UInt32.random(in: 0...UInt32.max))"))
+            options.identities = [fixture.identity]
+            let restored = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+            let admin = try server.connect()
+            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(restored.database)) WITH (FORCE)") }
+
+            var verifier = CompareVerifier(source: source, target: try server.target(database: restored.database))
+            verifier.schemas = BackupTests.workspaceSchemas
+            let equal = try verifier.run()
+            #expect(equal.passed, "\(equal.differences.prefix(10))")
+            #expect(equal.checks.filter { $0.check == "content hash" }.count == 53)
+
+            let target = try server.connect(database: restored.database)
+            try target.execute("UPDATE flow.\"FlowVariable\" SET key = key || '!' WHERE ctid = (SELECT min(ctid) FROM flow.\"FlowVariable\")")
+            let changed = try verifier.run()
+            #expect(changed.differences.map { "\($0.object) \($0.check)" } == ["flow.FlowVariable content hash"], "\(changed.differences)")
+        }
+    }
+}
