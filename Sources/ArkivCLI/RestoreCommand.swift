@@ -45,6 +45,9 @@ public struct RestoreCommand: ParsableCommand {
     @Option(name: .customLong("schema"), help: ArgumentHelp("Restore only this schema (repeatable).", valueName: "name"))
     var schemas: [String] = []
 
+    @Option(name: .customLong("rename-schema"), help: ArgumentHelp("Restore schema old under the name new (repeatable).", valueName: "old=new"))
+    var renames: [String] = []
+
     @Option(help: ArgumentHelp("Parallel connections for the data.", valueName: "n"))
     var jobs: Int = 2
 
@@ -68,6 +71,21 @@ public struct RestoreCommand: ParsableCommand {
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
+        _ = try renameMap()
+    }
+
+    func renameMap() throws -> [String: String] {
+        var map: [String: String] = [:]
+        for rename in renames {
+            let parts = rename.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--rename-schema takes old=new, not \(rename.debugDescription)")
+            }
+            guard map[parts[0]] == nil else { throw ValidationError("schema \(parts[0]) is renamed twice") }
+            map[parts[0]] = parts[1]
+        }
+        guard Set(map.values).count == map.count else { throw ValidationError("two schemas cannot be renamed to the same name") }
+        return map
     }
 
     public func run() throws {
@@ -76,6 +94,7 @@ public struct RestoreCommand: ParsableCommand {
             repository: repo, set: set, target: targetConnection,
             destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
         options.schemas = schemas
+        options.renameSchemas = try renameMap()
         options.jobs = jobs
         options.identities = try KeySources.identities(files: keys.identities)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)

@@ -88,6 +88,33 @@ struct RestoreTests {
         }
     }
 
+    @Test("a renamed schema comes back under its new name with its rows, keys and indexes", arguments: [TestServer.pg16])
+    func renameSchema(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = BackupTests.workspaceSchemas
+            let backup = try fixture.backup(backupOptions)
+            var options = try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_rename_\(UInt32.random(in: 0...UInt32.max))"))
+            options.renameSchemas = ["crm": "crm_restored"]
+            let result = try restore(options)
+            let admin = try server.connect()
+            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let restored = try server.connect(database: result.database)
+            #expect(try restored.query("SELECT 1 FROM pg_namespace WHERE nspname = 'crm'").rows.isEmpty)
+            let deals = try restored.queryRow("SELECT count(*) AS n FROM crm_restored.\"CrmDeal\"").decode(Int.self, "n")
+            #expect(UInt64(deals) == backup.manifest.tables.first { $0.schema == "crm" && $0.name == "CrmDeal" }?.rows)
+            let keys = try restored.queryRow("""
+                SELECT count(*) AS n FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+                WHERE n.nspname = 'crm_restored' AND k.contype IN ('p', 'f')
+                """).decode(Int.self, "n")
+            #expect(keys > 8)
+            var unknown = options
+            unknown.renameSchemas = ["nope": "x"]
+            #expect(throws: RestoreError.self) { try restore(unknown) }
+        }
+    }
+
     @Test("wrong identity, existing target, missing file, damaged chunk: clear errors and nothing that looks complete", arguments: [TestServer.pg16])
     func failures(server: TestServer) throws {
         try withScratchDatabase(on: server, template: "workspace") { source in

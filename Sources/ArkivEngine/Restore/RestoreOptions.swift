@@ -19,6 +19,9 @@ public struct RestoreOptions: Sendable {
     public var destination: Destination
     /// Schemas to restore; empty means every schema of the set.
     public var schemas: [String] = []
+    /// Schemas restored under another name: old → new. The restore runs with the original
+    /// names and renames at the end, so every cross-reference stays right.
+    public var renameSchemas: [String: String] = [:]
     public var jobs = 2
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?

@@ -16,6 +16,8 @@ struct RestorePlan {
     }
 
     let schemas: [String]
+    /// The schemas' names once restored (after `--rename-schema`).
+    let finalNames: [String]
     let preData: [DDLStatement]
     let postData: [DDLStatement]
     let loads: [TableLoad]
@@ -23,9 +25,9 @@ struct RestorePlan {
     /// Statements left out because they need a schema of the set that is not being restored.
     let skipped: [DDLStatement]
 
-    init(set: OpenedBackupSet, schemas requested: [String], includeOwners: Bool, includePrivileges: Bool) throws {
+    init(set: OpenedBackupSet, schemas requested: [String], renames: [String: String] = [:], includeOwners: Bool, includePrivileges: Bool) throws {
         let inSet = set.manifest.schemas.map(\.name)
-        for schema in requested where !inSet.contains(schema) {
+        for schema in requested + Array(renames.keys) where !inSet.contains(schema) {
             throw RestoreError.unknownSchema(schema, inSet: inSet)
         }
         let schemas = requested.isEmpty ? inSet : inSet.filter { requested.contains($0) }
@@ -54,6 +56,7 @@ struct RestorePlan {
             (includeOwners || !statement.isOwnership) && (includePrivileges || !statement.isPrivilege)
         }
         self.schemas = schemas
+        self.finalNames = schemas.map { renames[$0] ?? $0 }
         self.preData = preData.filter { wanted($0) && !needsAbsentSchema($0) }.sorted { $0.position < $1.position }
         self.postData = postData.filter { wanted($0) && !needsAbsentSchema($0) }.sorted { $0.position < $1.position }
         self.skipped = (preData + postData).filter { wanted($0) && needsAbsentSchema($0) }.sorted { $0.position < $1.position }

@@ -23,8 +23,10 @@ enum RestorePreflight {
     static func check(_ connection: Connection, manifest: Manifest, plan: RestorePlan, existingWithClean clean: Bool) throws {
         var problems: [String] = []
         if !clean {
+            // Both the names the restore works under and the final ones must be free.
             let present = try connection.query(
-                "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [plan.schemas]).rows
+                "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1",
+                [Array(Set(plan.schemas + plan.finalNames))]).rows
                 .compactMap { $0["nspname"] }
             for schema in present {
                 problems.append("schema \(schema) already exists in database \(connection.database); an existing database is never changed by accident: use --clean --yes to drop and replace it, or restore into a --scratch database")

@@ -37,7 +37,7 @@ public final class RestoreRunner {
         phaseStart = started
         let set = try OpenedBackupSet.open(
             repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
-        let plan = try RestorePlan(set: set, schemas: options.schemas, includeOwners: options.includeOwners,
+        let plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
                                    includePrivileges: options.includePrivileges)
         endPhase("open")
 
@@ -63,7 +63,8 @@ public final class RestoreRunner {
 
         if case .existing(clean: true) = options.destination {
             for schema in plan.schemas {
-                try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(schema)) CASCADE")
+                let final = options.renameSchemas[schema] ?? schema
+                try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
             }
         }
         try createExtensions(connection, manifest: set.manifest, plan: plan)
@@ -80,6 +81,7 @@ public final class RestoreRunner {
         endPhase("post-data")
         try connection.execute("ANALYZE")
         endPhase("analyze")
+        try renameSchemas(connection, plan: plan)
         try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date()).write(on: connection)
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
@@ -107,6 +109,25 @@ public final class RestoreRunner {
     private func prepareSession(_ connection: Connection) throws {
         try connection.apply(.dump(lockTimeout: "0"))
         try connection.execute("SET check_function_bodies = false; SET client_min_messages = warning")
+    }
+
+    /// `--rename-schema old=new`, applied last: references between objects are by OID and
+    /// follow the rename; only function bodies (text) still say the old name, and are named.
+    private func renameSchemas(_ connection: Connection, plan: RestorePlan) throws {
+        for schema in plan.schemas {
+            guard let new = options.renameSchemas[schema], new != schema else { continue }
+            try connection.execute("ALTER SCHEMA \(try connection.quoteIdentifier(schema)) RENAME TO \(try connection.quoteIdentifier(new))")
+            let functions = try connection.query("""
+                SELECT format('%I.%I', n.nspname, p.proname) AS name FROM pg_catalog.pg_proc p
+                JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                WHERE p.prosrc LIKE '%' || $1 || '.%' OR p.prosrc LIKE '%' || quote_ident($1) || '.%'
+                ORDER BY 1
+                """, [schema]).rows.compactMap { $0["name"] }
+            for function in functions {
+                reporter.log("warning", "function \(function) mentions schema \(schema) in its body; after the rename to \(new) it may need editing",
+                             fields: ["function": function, "schema": schema, "renamedTo": new])
+            }
+        }
     }
 
     private func createExtensions(_ connection: Connection, manifest: Manifest, plan: RestorePlan) throws {
