@@ -45,6 +45,9 @@ public struct RestoreCommand: ParsableCommand {
     @Option(name: .customLong("schema"), help: ArgumentHelp("Restore only this schema (repeatable).", valueName: "name"))
     var schemas: [String] = []
 
+    @Option(name: .customLong("table"), help: ArgumentHelp("With --into-existing: load only this table's rows into its existing, empty table (repeatable).", valueName: "schema.table"))
+    var tables: [String] = []
+
     @Option(name: .customLong("rename-schema"), help: ArgumentHelp("Restore schema old under the name new (repeatable).", valueName: "old=new"))
     var renames: [String] = []
 
@@ -68,6 +71,7 @@ public struct RestoreCommand: ParsableCommand {
         guard scratch != intoExisting else { throw ValidationError("choose --scratch (a new database) or --into-existing") }
         if scratchName != nil && !scratch { throw ValidationError("--scratch-name goes with --scratch") }
         if clean && !intoExisting { throw ValidationError("--clean goes with --into-existing") }
+        if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
@@ -95,6 +99,7 @@ public struct RestoreCommand: ParsableCommand {
             destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
         options.schemas = schemas
         options.renameSchemas = try renameMap()
+        options.tables = tables
         options.jobs = jobs
         options.identities = try KeySources.identities(files: keys.identities)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)

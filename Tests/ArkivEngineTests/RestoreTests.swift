@@ -115,6 +115,34 @@ struct RestoreTests {
         }
     }
 
+    @Test("--table loads one table's rows into its existing, empty table, and refuses a non-empty or missing one",
+          arguments: [TestServer.pg16])
+    func singleTable(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = ["billy", "shared"]
+            let backup = try fixture.backup(backupOptions)
+            // The target: the same structure, one table emptied.
+            try withScratchDatabase(on: server, template: "workspace") { target in
+                let connection = try Connection(target)
+                try connection.execute("SET session_replication_role = replica; DELETE FROM billy.rate_limits")
+                var options = try restoreOptions(fixture, backup, server: server, destination: .existing(clean: false)).withTarget(target)
+                options.tables = ["billy.rate_limits"]
+                let result = try restore(options)
+                #expect(result.tables == 1)
+                let expected = try #require(backup.manifest.tables.first { $0.name == "rate_limits" }).rows
+                #expect(try connection.queryRow("SELECT count(*) AS n FROM billy.rate_limits").decode(Int.self, "n") == Int(expected))
+
+                let full = try #require(throws: RestoreError.self) { try restore(options) }
+                #expect("\(full)".contains("not empty"))
+                options.tables = ["billy.no_such_table", "shared.users"]
+                let missing = try #require(throws: RestoreError.self) { try restore(options) }
+                #expect("\(missing)".contains("billy.no_such_table") && "\(missing)".contains("shared.users"), "every problem at once")
+            }
+        }
+    }
+
     @Test("wrong identity, existing target, missing file, damaged chunk: clear errors and nothing that looks complete", arguments: [TestServer.pg16])
     func failures(server: TestServer) throws {
         try withScratchDatabase(on: server, template: "workspace") { source in

@@ -22,6 +22,9 @@ public struct RestoreOptions: Sendable {
     /// Schemas restored under another name: old → new. The restore runs with the original
     /// names and renames at the end, so every cross-reference stays right.
     public var renameSchemas: [String: String] = [:]
+    /// `schema.table` names whose data alone is loaded into the existing structure of the target
+    /// (with `.existing`): no DDL, the tables must exist and be empty.
+    public var tables: [String] = []
     public var jobs = 2
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?

@@ -64,6 +64,17 @@ struct RestorePlan {
         self.sequences = sequences
     }
 
+    /// A data-only plan (`--table`): these loads and sequences, no DDL.
+    init(loads: [TableLoad], sequences: [SequenceState]) {
+        schemas = Array(Set(loads.map(\.schema))).sorted()
+        finalNames = schemas
+        preData = []
+        postData = []
+        self.loads = loads
+        self.sequences = sequences
+        skipped = []
+    }
+
     /// The schema part of a statement name such as `renos.invoices.invoices_pkey` or
     /// `"My Schema"."t"`: the first identifier, unquoted.
     static func schemaPart(of name: String) -> String? {
