@@ -80,7 +80,7 @@ public final class RestoreRunner {
             try connection.execute(try sequence.setvalStatement(on: connection))
         }
         endPhase("sequences")
-        try execute(plan.postData, on: connection)
+        try executePostData(plan.postData, on: connection, target: databaseTarget)
         endPhase("post-data")
         try connection.execute("ANALYZE")
         endPhase("analyze")
@@ -210,6 +210,37 @@ public final class RestoreRunner {
             } catch {
                 throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: error.description)
             }
+        }
+    }
+
+    /// Indexes and one-table keys build in parallel (the HNSW index alone can take minutes);
+    /// everything else (foreign keys, triggers, policies, comments, grants) follows in order.
+    private func executePostData(_ statements: [DDLStatement], on connection: Connection, target: ConnectionTarget) throws {
+        let parallelKinds: Set<String> = ["index", "constraint"]
+        var parallel = statements.filter { parallelKinds.contains($0.kind) }
+        let later = Set(statements.filter { !parallelKinds.contains($0.kind) }.map(\.name))
+        // A build that needs a later statement waits for it in the sequential part.
+        parallel.removeAll { !Set($0.dependsOn ?? []).isDisjoint(with: later) }
+        let parallelNames = Set(parallel.map(\.name))
+        let sequential = statements.filter { !parallelNames.contains($0.name) || !parallelKinds.contains($0.kind) }
+        if options.jobs > 1 && parallel.count > 1 {
+            let jobs = parallel.map { statement in
+                DependencyScheduler.Job(name: statement.name, dependsOn: Set(statement.dependsOn ?? [])) { connection in
+                    do {
+                        try connection.execute(statement.sql)
+                    } catch {
+                        throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
+                    }
+                }
+            }
+            try DependencyScheduler(jobs: jobs).run(workers: options.jobs) {
+                let connection = try Connection(target, applicationName: "arkiv-restore post-data")
+                try connection.apply(.dump(lockTimeout: "0"))
+                return connection
+            }
+            try execute(sequential, on: connection)
+        } else {
+            try execute(statements, on: connection)
         }
     }
 
