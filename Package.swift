@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "arkiv-backup", targets: ["arkiv-backup"]),
         .executable(name: "arkiv-restore", targets: ["arkiv-restore"]),
         .executable(name: "arkiv-verify", targets: ["arkiv-verify"]),
+        .executable(name: "arkiv-drill", targets: ["arkiv-drill"]),
         .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
         .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
     ],
@@ -54,6 +55,7 @@ let package = Package(
         .executableTarget(name: "arkiv-backup", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-restore", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-verify", dependencies: ["ArkivCLI"]),
+        .executableTarget(name: "arkiv-drill", dependencies: ["ArkivCLI"]),
         // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
         .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
 

@@ -76,8 +76,8 @@ public struct BackupID: Sendable, Hashable, Comparable, CustomStringConvertible,
 }
 
 /// `yyyyMMdd'T'HHmmss'Z'` in UTC, by hand: exact, locale-free, and safe from any thread.
-enum CompactTimestamp {
-    static func string(from date: Date) -> String {
+public enum CompactTimestamp {
+    public static func string(from date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -85,7 +85,7 @@ enum CompactTimestamp {
                       parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 
-    static func date(from text: String) -> Date? {
+    public static func date(from text: String) -> Date? {
         let scalars = Array(text.unicodeScalars)
         guard scalars.count == 16, scalars[8] == "T", scalars[15] == "Z" else { return nil }
         func number(_ range: Range<Int>) -> Int32? {

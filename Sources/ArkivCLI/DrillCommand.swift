@@ -1,0 +1,81 @@
+import ArgumentParser
+import ArkivEngine
+import Foundation
+
+/// `arkiv drill` / `arkiv-drill`: prove the newest backup restores, every time.
+public struct DrillCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "drill",
+        abstract: "Restore the newest set into a scratch database, verify it, drop it, and report.",
+        discussion: "Exit 0 when the drill passed, 3 when verification found a difference, 1 when the restore failed.")
+
+    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    var repo: String
+
+    @Option(help: ArgumentHelp("The set to drill (default: the newest complete one).", valueName: "backup-id"))
+    var set: String = "latest"
+
+    @Option(help: ArgumentHelp("The drill server's URL (a maintenance database such as postgres).", valueName: "url"))
+    var target: String?
+
+    @Option(name: .customLong("target-env"), help: ArgumentHelp("Read the drill server's URL from this environment variable.", valueName: "variable"))
+    var targetEnvironmentVariable: String?
+
+    @OptionGroup var keys: SetKeyOptions
+
+    @Option(help: ArgumentHelp("Parallel connections.", valueName: "n"))
+    var jobs: Int = 2
+
+    @Flag(help: "Keep the scratch database afterwards (to look at a failure).")
+    var keep = false
+
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write a Prometheus textfile with the results.", valueName: "file"))
+    var metricsFile: String?
+
+    @Flag(help: "Print the drill report as JSON on stdout.")
+    var json = false
+
+    public init() {}
+
+    public func run() throws {
+        var drill = DrillRunner(
+            repository: repo, target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target(),
+            reporter: ProgressReporter(mode: .automatic))
+        drill.set = set
+        drill.identities = try KeySources.identities(files: keys.identities)
+        drill.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
+        drill.jobs = jobs
+        drill.keepScratch = keep
+        drill.metricsFile = metricsFile
+        let report = try drill.run()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(Self.text(report))
+        }
+        if let error = report.error { throw CommandFailure(.failure, "drill of \(report.set) failed: \(error)") }
+        guard report.passed else {
+            throw CommandFailure(.differenceFound, "drill of \(report.set): verification found \(report.differences.count) difference(s)")
+        }
+    }
+
+    static func text(_ report: DrillReport) -> String {
+        var lines = [
+            "drill of \(report.set): \(report.passed ? "PASSED" : "FAILED")",
+            String(format: "  backup age (RPO)   %.0f s", report.backupAgeSeconds),
+            String(format: "  restore            %.1f s  (%d tables, %d rows)", report.restoreSeconds, report.tables, report.rows),
+            String(format: "  verify             %.1f s  (%d checks, %d differences)", report.verifySeconds, report.checks, report.differences.count),
+            String(format: "  restore + verify   %.1f s  (RTO)", report.totalSeconds),
+            "  set size           \(ProgressReporter.bytes(Int64(report.storedBytes)))",
+            "  scratch database   \(report.scratchDatabase ?? "-")\(report.scratchDropped ? " (dropped)" : " (kept)")",
+        ]
+        if let error = report.error { lines.append("  failure: \(error)") }
+        for difference in report.differences.prefix(20) {
+            lines.append("  difference: \(difference.object) \(difference.check): expected \(difference.expected.prefix(60)), found \(difference.actual.prefix(80))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

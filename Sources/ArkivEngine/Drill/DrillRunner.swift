@@ -1,0 +1,103 @@
+import ArkivArchive
+import ArkivPostgres
+import ArkivRepository
+import Foundation
+
+/// A disaster-recovery drill: the newest complete set (or a given one) restored into a scratch
+/// database on the drill server, verified against its manifest, and the scratch database
+/// dropped, also when something failed (unless asked to keep it). The report is kept in the
+/// repository (`drills/`), so the history of proofs sits next to what they proved.
+public struct DrillRunner {
+    public var repository: String
+    public var set = "latest"
+    /// The drill server (a maintenance database such as `postgres`).
+    public var target: ConnectionTarget
+    public var identities: [Identity] = []
+    public var passphrase: SecureBytes?
+    public var jobs = 2
+    public var keepScratch = false
+    /// A Prometheus textfile to (re)write with the drill's results.
+    public var metricsFile: String?
+    public let reporter: ProgressReporter
+
+    public init(repository: String, target: ConnectionTarget, reporter: ProgressReporter) {
+        self.repository = repository
+        self.target = target
+        self.reporter = reporter
+    }
+
+    public static let historyFolder = "drills"
+
+    public func run() throws -> DrillReport {
+        let started = Date()
+        let entry = try LocalRepository(path: repository).set(set)
+        var report = DrillReport(set: entry.id.rawValue, startedAt: started, backupAgeSeconds: started.timeIntervalSince(entry.id.createdAt))
+        report.storedBytes = UInt64(entry.totalBytes)
+        let scratch = "arkiv_drill_" + String(RestoreRunner.scratchName(for: entry.id.rawValue).dropFirst("arkiv_scratch_".count))
+        report.scratchDatabase = scratch
+        do {
+            var options = RestoreOptions(repository: repository, set: entry.id.rawValue, target: target, destination: .scratch(name: scratch))
+            options.identities = identities
+            options.passphrase = passphrase
+            options.jobs = jobs
+            let restored = try RestoreRunner(options: options, reporter: reporter).run()
+            report.restoreSeconds = restored.seconds
+            report.tables = restored.tables
+            report.rows = restored.rows
+            var verifier = RestoredVerifier(repository: repository, set: entry.id.rawValue, target: try target.database(scratch))
+            verifier.identities = identities
+            verifier.passphrase = passphrase
+            let verification = try verifier.run()
+            report.verifySeconds = verification.seconds
+            report.checks = verification.checks.count
+            report.differences = verification.differences
+        } catch {
+            report.error = "\(error)"
+        }
+        if !keepScratch {
+            report.scratchDropped = dropScratch(scratch)
+        }
+        report.totalSeconds = Date().timeIntervalSince(started)
+        report.passed = report.error == nil && report.differences.isEmpty && report.checks > 0
+        try keep(report, in: entry)
+        if let metricsFile {
+            try DrillMetrics.write(report, backupCreatedAt: entry.id.createdAt, to: metricsFile)
+        }
+        return report
+    }
+
+    /// Drops the scratch database if it exists; false when it could not be dropped.
+    private func dropScratch(_ name: String) -> Bool {
+        do {
+            let admin = try Connection(target, applicationName: "arkiv-drill")
+            try admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(name)) WITH (FORCE)")
+            return true
+        } catch {
+            reporter.log("warning", "could not drop the drill's scratch database \(name): \(error)")
+            return false
+        }
+    }
+
+    /// `<repository>/drills/<drill time>-<set id>.json`, written atomically.
+    private func keep(_ report: DrillReport, in entry: SetEntry) throws {
+        let folder = repository + "/" + Self.historyFolder
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let name = CompactTimestamp.string(from: report.startedAt) + "-" + entry.id.rawValue + ".json"
+        try encoder.encode(report).write(to: URL(fileURLWithPath: folder + "/" + name), options: .atomic)
+    }
+
+    /// Every kept drill report of a repository, oldest first.
+    public static func history(repository: String) -> [DrillReport] {
+        let folder = repository + "/" + historyFolder
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return names.compactMap { name in
+            FileManager.default.contents(atPath: folder + "/" + name).flatMap { try? decoder.decode(DrillReport.self, from: $0) }
+        }
+    }
+}

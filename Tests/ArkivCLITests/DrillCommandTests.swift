@@ -1,0 +1,49 @@
+import ArkivPostgres
+import ArkivRepository
+import ArkivTestSupport
+import Foundation
+import Testing
+
+@Suite("arkiv-drill command")
+struct DrillCommandTests {
+    @Test("a drill on the fixture passes and cleans up; on a damaged set it fails, names the failure and still drops the scratch",
+          arguments: [TestServer.pg16])
+    func drill(server: TestServer) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-drill-cli-\(UUID().uuidString)").path
+        let identity = base + "-identity", repo = base + "-repo", metrics = base + "-arkiv.prom"
+        let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["SOURCE_URL": try server.url(database: "workspace"), "DRILL_SERVER": try server.url()]
+        let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--recipient", recipient,
+                                                        "--schema", "crm", "--schema", "flow"], environment: environment)
+        #expect(backup.status == 0, "\(backup.stderr)")
+
+        let passed = try runExecutable("arkiv-drill", ["--repo", repo, "--target-env", "DRILL_SERVER", "--identity", identity,
+                                                       "--metrics-file", metrics], environment: environment)
+        #expect(passed.status == 0, "\(passed.stdout)\(passed.stderr)")
+        #expect(passed.stdout.contains("PASSED"))
+        #expect(passed.stdout.contains("(dropped)"))
+        let admin = try server.connect()
+        #expect(try admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'arkiv_drill_%'").rows.isEmpty)
+        let history = try FileManager.default.contentsOfDirectory(atPath: repo + "/drills")
+        #expect(history.count == 1)
+        let prometheus = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(prometheus.contains("arkiv_last_drill_success 1"))
+        #expect(prometheus.contains("# TYPE arkiv_last_backup_timestamp_seconds gauge"))
+        #expect(try LocalRepository(path: repo).sets().count == 1, "the drill history is not mistaken for a set")
+
+        // Damage one archive: the drill must fail loudly and still clean up.
+        let set = try #require(try LocalRepository(path: repo).sets().first)
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: set.path).first { $0.hasSuffix(".arkiv") })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: set.filePath(file)))
+        bytes[bytes.count / 2] ^= 0x10
+        try bytes.write(to: URL(fileURLWithPath: set.filePath(file)))
+        let failed = try runExecutable("arkiv-drill", ["--repo", repo, "--target-env", "DRILL_SERVER", "--identity", identity,
+                                                       "--metrics-file", metrics], environment: environment)
+        #expect(failed.status != 0)
+        #expect(failed.stdout.contains("FAILED"))
+        #expect(failed.stdout.contains(file), "the report names the damaged file")
+        #expect(try admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'arkiv_drill_%'").rows.isEmpty)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("arkiv_last_drill_success 0"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: repo + "/drills").count == 2)
+    }
+}
