@@ -65,7 +65,8 @@ protocol ChunkCompressor: AnyObject {
     /// The most bytes `compress` can produce for `count` input bytes.
     func maximumCompressedSize(for count: Int) -> Int
     /// Compresses all of `input` into `output` (sized by `maximumCompressedSize`); returns the length.
-    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int
+    /// `favorSpeed` asks for the codec's fastest setting (data that barely compresses).
+    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, favorSpeed: Bool) throws(ArchiveError) -> Int
 }
 
 /// Decompresses one chunk into exactly `output.count` bytes (the length the chunk header states) and
@@ -79,7 +80,7 @@ protocol ChunkDecompressor: AnyObject {
 final class StoredChunkCodec: ChunkCompressor, ChunkDecompressor {
     func maximumCompressedSize(for count: Int) -> Int { count }
 
-    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, favorSpeed: Bool) throws(ArchiveError) -> Int {
         guard output.count >= input.count else { throw .compression(detail: "output buffer too small") }
         if input.count > 0, let base = output.baseAddress, base != UnsafeMutableRawPointer(mutating: input.baseAddress) {
             base.copyMemory(from: input.baseOrDummy, byteCount: input.count)

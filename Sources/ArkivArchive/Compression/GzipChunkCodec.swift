@@ -25,7 +25,7 @@ final class GzipChunkCompressor: ChunkCompressor {
         Int(deflateBound(stream, UInt(count)))
     }
 
-    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws(ArchiveError) -> Int {
+    func compress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer, favorSpeed: Bool) throws(ArchiveError) -> Int {
         guard deflateReset(stream) == Z_OK else { throw .compression(detail: "deflateReset failed") }
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.bytePointer)
         stream.pointee.avail_in = UInt32(input.count)

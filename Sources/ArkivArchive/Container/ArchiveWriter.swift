@@ -95,13 +95,15 @@ public final class ArchiveWriter: @unchecked Sendable {
     }
 
     /// Opens a member; its chunks may interleave with other open members' chunks.
-    public func beginMember(kind: MemberKind, name: String) throws(ArchiveError) -> MemberID {
+    /// - Parameter favorSpeed: compress with the codec's fastest setting (zstd level 1), for data
+    ///   that barely compresses such as float vectors. Readers need not know.
+    public func beginMember(kind: MemberKind, name: String, favorSpeed: Bool = false) throws(ArchiveError) -> MemberID {
         guard name.utf8.count <= Int(UInt16.max) else { throw .invalidUse("member name is longer than 65535 bytes") }
         return try lock.withLock { () throws(ArchiveError) -> MemberID in
             try checkUsable()
             guard nextMemberID < ArchiveFormat.indexMemberID else { throw .invalidUse("too many members in one archive") }
             let id = nextMemberID
-            openMembers[id] = try MemberStream(id: id, kind: kind, name: name, chunkSize: chunkSize)
+            openMembers[id] = try MemberStream(id: id, kind: kind, name: name, chunkSize: chunkSize, favorSpeed: favorSpeed)
             nextMemberID += 1
             return MemberID(rawValue: id)
         }
@@ -210,7 +212,8 @@ public final class ArchiveWriter: @unchecked Sendable {
         let recordOffset: UInt64
         let recordLength: Int
         do throws(ArchiveError) {
-            let record = try sealer.seal(memberID: stream.id, sequence: stream.sequence, isLast: isLast, plaintext: plaintext)
+            let record = try sealer.seal(memberID: stream.id, sequence: stream.sequence, isLast: isLast, plaintext: plaintext,
+                                         favorSpeed: stream.favorSpeed)
             recordLength = record.count
             // Another member's failure stops this one too (briefly under `lock`, not behind a write).
             try lock.withLock { () throws(ArchiveError) in try checkUsable() }

@@ -18,10 +18,11 @@ final class ChunkSealer {
     }
 
     /// The record for `plaintext`, valid until the next call.
-    func seal(memberID: UInt32, sequence: UInt64, isLast: Bool, plaintext: UnsafeRawBufferPointer) throws(ArchiveError) -> UnsafeRawBufferPointer {
+    func seal(memberID: UInt32, sequence: UInt64, isLast: Bool, plaintext: UnsafeRawBufferPointer, favorSpeed: Bool = false)
+        throws(ArchiveError) -> UnsafeRawBufferPointer {
         let headerLength = ArchiveFormat.recordHeaderLength
         let payloadArea = UnsafeMutableRawBufferPointer(rebasing: buffer[headerLength..<buffer.count - ArchiveFormat.tagLength])
-        let payloadLength = try compressor.compress(plaintext, into: payloadArea)
+        let payloadLength = try compressor.compress(plaintext, into: payloadArea, favorSpeed: favorSpeed)
         let storedLength = payloadLength + ArchiveFormat.tagLength
         guard storedLength <= ArchiveFormat.maximumStoredLength else {
             throw .compression(detail: "chunk of \(plaintext.count) bytes compressed to \(payloadLength) bytes, above the format's limit")

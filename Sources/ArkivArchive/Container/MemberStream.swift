@@ -6,6 +6,8 @@ final class MemberStream {
     let id: UInt32
     let kind: MemberKind
     let name: String
+    /// Compress this member with the codec's fastest setting.
+    let favorSpeed: Bool
     let hasher: SHA256
     /// The pending partial chunk (a full one is held back until more bytes or `finish` say whether
     /// it is the last).
@@ -17,8 +19,9 @@ final class MemberStream {
     var chunkOffsets: [UInt64] = []
     var isFinished = false
 
-    init(id: UInt32, kind: MemberKind, name: String, chunkSize: Int) throws(ArchiveError) {
+    init(id: UInt32, kind: MemberKind, name: String, chunkSize: Int, favorSpeed: Bool = false) throws(ArchiveError) {
         self.id = id
+        self.favorSpeed = favorSpeed
         self.kind = kind
         self.name = name
         hasher = try SHA256()

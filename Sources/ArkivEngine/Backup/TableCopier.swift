@@ -49,7 +49,8 @@ enum TableCopier {
     static func copy(_ plan: TablePlan, from connection: Connection, into writer: ArchiveWriter, reporter: ProgressReporter) throws -> TableCopyResult {
         let started = Date()
         reporter.begin(plan.displayName, estimatedBytes: plan.estimatedBytes)
-        let member = try writer.beginMember(kind: .data, name: plan.memberName)
+        // Binary vector data barely compresses: spend the CPU on throughput instead.
+        let member = try writer.beginMember(kind: .data, name: plan.memberName, favorSpeed: plan.format == .binary && !plan.vectorColumns.isEmpty)
         let inspector = try CopyRowInspector(format: plan.format, vectorColumns: plan.vectorColumns)
         var block = [UInt8]()
         block.reserveCapacity(blockSize + 64 << 10)

@@ -34,7 +34,7 @@ public struct ArchiveVerifier {
             do {
                 dataKey = try sealed.open(identities: identities, passphrase: passphrase)
                 report.checks.append(.init(object: "manifest", check: "authentication", expected: "valid", actual: "valid"))
-            } catch let error as ArchiveError {
+            } catch {
                 // Without an authentic manifest nothing else can be trusted or even decrypted.
                 if case .notARecipient = error { throw error }
                 report.checks.append(.failed("manifest", "authentication", expected: "valid", error: error.description))
