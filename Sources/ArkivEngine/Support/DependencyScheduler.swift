@@ -29,30 +29,22 @@ final class DependencyScheduler: @unchecked Sendable {
     }
 
     func run(workers: Int, connect: @escaping @Sendable () throws -> Connection) throws {
-        let group = DispatchGroup()
-        for index in 0..<max(1, workers) {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                do {
-                    let connection = try connect()
-                    condition.withLock { connections.append(connection) }
-                    while let job = next() {
-                        do {
-                            try job.run(connection)
-                            complete(job, error: nil)
-                        } catch {
-                            complete(job, error: error)
-                        }
+        WorkerThreads.run(count: workers, name: "arkiv-post-data") { [self] in
+            do {
+                let connection = try connect()
+                condition.withLock { connections.append(connection) }
+                while let job = next() {
+                    do {
+                        try job.run(connection)
+                        complete(job, error: nil)
+                    } catch {
+                        complete(job, error: error)
                     }
-                } catch {
-                    fail(error)
                 }
+            } catch {
+                fail(error)
             }
-            thread.name = "arkiv-post-data-\(index + 1)"
-            thread.start()
         }
-        group.wait()
         if let firstError = condition.withLock({ firstError }) { throw firstError }
     }
 

@@ -28,28 +28,19 @@ final class WorkerPool<Job: Sendable, Output: Sendable>: @unchecked Sendable {
         perform: @escaping @Sendable (Job, Connection) throws -> Output,
         finish: @escaping @Sendable (Connection) throws -> Void = { _ in }
     ) throws -> [Output] {
-        let group = DispatchGroup()
-        for index in 0..<max(1, workers) {
-            group.enter()
-            let thread = Thread { [self] in
-                defer { group.leave() }
-                do {
-                    let connection = try connect()
-                    guard register(connection) else { return }
-                    while let job = next() {
-                        let output = try perform(job, connection)
-                        lock.withLock { outputs.append(output) }
-                    }
-                    try finish(connection)
-                } catch {
-                    fail(error)
+        WorkerThreads.run(count: workers, name: "arkiv-worker") { [self] in
+            do {
+                let connection = try connect()
+                guard register(connection) else { return }
+                while let job = next() {
+                    let output = try perform(job, connection)
+                    lock.withLock { outputs.append(output) }
                 }
+                try finish(connection)
+            } catch {
+                fail(error)
             }
-            thread.name = "arkiv-worker-\(index + 1)"
-            thread.stackSize = 4 << 20
-            thread.start()
         }
-        group.wait()
         if let firstError = lock.withLock({ firstError }) { throw firstError }
         return lock.withLock { outputs }
     }
