@@ -64,6 +64,49 @@ struct ArchiveVerifierTests {
         }
     }
 
+    @Test("two chunks swapped in place are caught by the full check, naming the file", arguments: [TestServer.pg16])
+    func reorderedChunks(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var options = fixture.options(source: source)
+            options.schemas = ["vault"]
+            options.encrypt = false
+            options.recipients = []
+            options.codec = .none
+            options.jobs = 1  // one member at a time, so a member's chunks lie side by side
+            let backup = try fixture.backup(options)
+            let opened = try fixture.open(backup)
+            let file = try #require(opened.manifest.schemas.first).file
+            let path = opened.entry.filePath(file)
+            var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            // Walk the records (FORMAT.md §2.2) to two consecutive ones of the same member, and swap them.
+            func be(_ range: Range<Int>) -> Int { bytes[range].reduce(0) { $0 << 8 | Int($1) } }
+            var offset = 12 + be(10..<12)
+            var swapped = false
+            while offset + 21 <= bytes.count, !swapped {
+                let length = 21 + be(offset + 17..<offset + 21)
+                let next = offset + length
+                guard next + 21 <= bytes.count else { break }
+                let nextLength = 21 + be(next + 17..<next + 21)
+                if bytes[offset..<offset + 4] == bytes[next..<next + 4], next + nextLength <= bytes.count {
+                    let a = Array(bytes[offset..<next]), b = Array(bytes[next..<next + nextLength])
+                    bytes.replaceSubrange(offset..<next + nextLength, with: b + a)
+                    swapped = true
+                }
+                offset = next
+            }
+            try #require(swapped, "no two consecutive chunks of one member")
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            // The whole-file checksum is fixed up too, as a forger would: only the chunk order is wrong.
+            var manifest = opened.manifest
+            let index = try #require(manifest.files.firstIndex { $0.name == file })
+            manifest.files[index].sha256 = Hex.encode(try SHA256.hash(bytes))
+            try ManifestCodec.encode(manifest, dataKey: nil).write(to: URL(fileURLWithPath: opened.entry.manifestPath))
+            let report = try verify(fixture, backup, quick: false)
+            #expect(report.differences.contains { $0.object == file && $0.check == "archive" }, "\(report.differences)")
+        }
+    }
+
     @Test("an edited manifest fails authentication in the full check", arguments: [TestServer.pg16])
     func editedManifest(server: TestServer) throws {
         try withScratchDatabase(on: server, template: "workspace") { source in

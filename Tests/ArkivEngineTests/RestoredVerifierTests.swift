@@ -20,6 +20,10 @@ struct RestoredVerifierTests {
               object: "crm.CrmTask", check: "rows"),
         Fault(description: "an updated value", sql: "UPDATE billy.organizations SET name = name || ' x' WHERE ctid = (SELECT min(ctid) FROM billy.organizations)",
               object: "billy.organizations", check: "content hash"),
+        Fault(description: "a duplicated row", sql: """
+              ALTER TABLE renos.labels DROP CONSTRAINT labels_pkey CASCADE, DROP CONSTRAINT labels_name_key;
+              INSERT INTO renos.labels SELECT * FROM renos.labels WHERE ctid = (SELECT min(ctid) FROM renos.labels)
+              """, object: "renos.labels", check: "rows"),
         Fault(description: "a dropped constraint", sql: "ALTER TABLE renos.invoice_line_items DROP CONSTRAINT invoice_line_items_quantity_check",
               object: "renos.invoice_line_items.invoice_line_items_quantity_check", check: "constraint"),
         Fault(description: "a NOT VALID constraint", sql: "UPDATE pg_constraint SET convalidated = false WHERE conname = 'invoice_line_items_quantity_check'",
