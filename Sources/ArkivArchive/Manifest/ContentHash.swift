@@ -49,23 +49,35 @@ public struct ContentHash: Sendable, Equatable, Hashable, CustomStringConvertibl
 /// Hashes rows one at a time and keeps their running content hash. One per thread.
 public final class RowHasher {
     static let domain = Array("arkiv row v1\u{0}".utf8)
+    /// SHA-256 with the domain prefix already absorbed: copied for each row instead of
+    /// initialised, because OpenSSL 3 fetches the algorithm again on every init.
+    private let prefixed: OpaquePointer
     private let context: OpaquePointer
     public private(set) var total = ContentHash.zero
     public private(set) var rows: UInt64 = 0
 
     public init() throws(ArchiveError) {
-        guard let context = EVP_MD_CTX_new() else { throw OpenSSL.failure("EVP_MD_CTX_new") }
+        guard let prefixed = EVP_MD_CTX_new() else { throw OpenSSL.failure("EVP_MD_CTX_new") }
+        guard let context = EVP_MD_CTX_new() else {
+            EVP_MD_CTX_free(prefixed)
+            throw OpenSSL.failure("EVP_MD_CTX_new")
+        }
+        self.prefixed = prefixed
         self.context = context
+        try OpenSSL.check(EVP_DigestInit_ex2(prefixed, EVP_sha256(), nil), "SHA-256 init")
+        try Self.domain.withBytes { (prefix) throws(ArchiveError) in
+            try OpenSSL.check(EVP_DigestUpdate(prefixed, prefix.baseOrDummy, prefix.count), "SHA-256 update")
+        }
     }
 
-    deinit { EVP_MD_CTX_free(context) }
+    deinit {
+        EVP_MD_CTX_free(context)
+        EVP_MD_CTX_free(prefixed)
+    }
 
     /// The row's own hash (one CopyData message, FORMAT.md §8.3).
     public func hash(row: UnsafeRawBufferPointer) throws(ArchiveError) -> ContentHash {
-        try OpenSSL.check(EVP_DigestInit_ex2(context, EVP_sha256(), nil), "SHA-256 init")
-        try Self.domain.withBytes { (prefix) throws(ArchiveError) in
-            try OpenSSL.check(EVP_DigestUpdate(context, prefix.baseOrDummy, prefix.count), "SHA-256 update")
-        }
+        try OpenSSL.check(EVP_MD_CTX_copy_ex(context, prefixed), "SHA-256 copy")
         if row.count > 0 {
             try OpenSSL.check(EVP_DigestUpdate(context, row.baseOrDummy, row.count), "SHA-256 update")
         }
