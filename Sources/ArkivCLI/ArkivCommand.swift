@@ -28,8 +28,16 @@ public struct ArkivCommand: ParsableCommand {
 public enum CommandRunner {
     public static func main(_ root: any ParsableCommand.Type, arguments: [String]? = nil) -> Never {
         Interruption.shared.installSignalHandlers()
+        var command: any ParsableCommand
         do {
-            var command = try root.parseAsRoot(arguments)
+            command = try root.parseAsRoot(arguments)
+        } catch {
+            // --help and --version exit 0; everything else the parser refuses is a usage error
+            // (the documented 2, not argument-parser's 64).
+            if root.exitCode(for: error) == .success { root.exit(withError: error) }
+            usage(root.fullMessage(for: error))
+        }
+        do {
             try command.run()
             exit(ExitStatus.success.rawValue)
         } catch let error as PostgresError {
@@ -43,24 +51,17 @@ public enum CommandRunner {
             report(error.description)
             if case .locked = error { exit(ExitStatus.repositoryLocked.rawValue) }
             exit(ExitStatus.failure.rawValue)
-        } catch let error as ArchiveError {
-            report(error.description)
-            exit(ExitStatus.failure.rawValue)
+        } catch let error as ValidationError {
+            usage(root.fullMessage(for: error))
         } catch {
-            let code = root.exitCode(for: error)
-            if code == .success {
-                // --help and --version.
-                root.exit(withError: error)
-            }
-            if code == .validationFailure {
-                // Argument errors get the documented usage code, not argument-parser's 64.
-                let message = root.fullMessage(for: error)
-                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-                exit(ExitStatus.usage.rawValue)
-            }
             report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
             exit(ExitStatus.failure.rawValue)
         }
+    }
+
+    static func usage(_ message: String) -> Never {
+        if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+        exit(ExitStatus.usage.rawValue)
     }
 
     static func report(_ message: String) {

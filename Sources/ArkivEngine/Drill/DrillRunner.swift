@@ -78,7 +78,8 @@ public struct DrillRunner {
         }
     }
 
-    /// `<repository>/drills/<drill time>-<set id>.json`, written atomically.
+    /// `<repository>/drills/<drill time>-<random>-<set id>.json`, written atomically and never
+    /// over another drill's report (two drills may start in the same second).
     private func keep(_ report: DrillReport, in entry: SetEntry) throws {
         let folder = repository + "/" + Self.historyFolder
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
@@ -86,7 +87,8 @@ public struct DrillRunner {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
-        let name = CompactTimestamp.string(from: report.startedAt) + "-" + entry.id.rawValue + ".json"
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let name = CompactTimestamp.string(from: report.startedAt) + "-" + suffix + "-" + entry.id.rawValue + ".json"
         try encoder.encode(report).write(to: URL(fileURLWithPath: folder + "/" + name), options: .atomic)
     }
 
