@@ -26,6 +26,24 @@ struct BackupFixture {
         try BackupRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
     }
 
+    /// Restoring a set of this fixture with its identity; by default into a new scratch database.
+    func restoreOptions(set: String = "latest", server: TestServer,
+                        destination: RestoreOptions.Destination = .scratch(name: nil)) throws -> RestoreOptions {
+        var options = RestoreOptions(repository: repository, set: set, target: try server.target(), destination: destination)
+        options.identities = [identity]
+        return options
+    }
+
+    func restore(_ options: RestoreOptions) throws -> RestoreResult {
+        try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+    }
+
+    /// Drops a database a test restored into (ignoring a failure: the test has its verdict).
+    static func drop(_ database: String, on server: TestServer) {
+        guard let admin = try? server.connect(), let name = try? admin.quoteIdentifier(database) else { return }
+        try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
     /// Every set folder, complete or not.
     func setFolders() throws -> [String] {
         guard FileManager.default.fileExists(atPath: repository) else { return [] }

@@ -131,12 +131,8 @@ struct BackupTests {
             let result = try fixture.backup(options)
             stop.set()
             // Restore the set and check the writer's invariant where it matters: in the data.
-            var restoreOptions = RestoreOptions(repository: fixture.repository, set: result.id.rawValue, target: try server.target(),
-                                                destination: .scratch(name: "arkiv_consistency_\(UInt32.random(in: 0...UInt32.max))"))
-            restoreOptions.identities = [fixture.identity]
-            let restored = try RestoreRunner(options: restoreOptions, reporter: ProgressReporter(mode: .silent)).run()
-            let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(restored.database)) WITH (FORCE)") }
+            let restored = try fixture.restore(try fixture.restoreOptions(set: result.id.rawValue, server: server))
+            defer { BackupFixture.drop(restored.database, on: server) }
             let copy = try server.connect(database: restored.database)
             let rows = try copy.queryRow("SELECT count(*) AS n FROM left_side.ledger").decode(Int.self, "n")
             #expect(rows > 40000)

@@ -13,12 +13,8 @@ struct CompareVerifierTests {
             var backupOptions = fixture.options(source: source)
             backupOptions.schemas = BackupTests.workspaceSchemas
             _ = try fixture.backup(backupOptions)
-            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try server.target(),
-                                         destination: .scratch(name: "arkiv_compare_\(UInt32.random(in: 0...UInt32.max))"))
-            options.identities = [fixture.identity]
-            let restored = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
-            let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(restored.database)) WITH (FORCE)") }
+            let restored = try fixture.restore(try fixture.restoreOptions(server: server))
+            defer { BackupFixture.drop(restored.database, on: server) }
 
             var verifier = CompareVerifier(source: source, target: try server.target(database: restored.database))
             verifier.schemas = BackupTests.workspaceSchemas

@@ -16,12 +16,9 @@ struct CrossVersionRestoreTests {
             backupOptions.schemas = BackupTests.workspaceSchemas
             let backup = try fixture.backup(backupOptions)
             #expect(backup.manifest.source.serverVersionNumber / 10000 == 15)
-            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg16.target(),
-                                         destination: .scratch(name: "arkiv_from15_\(UInt32.random(in: 0...UInt32.max))"))
-            options.identities = [fixture.identity]
-            let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
-            let admin = try TestServer.pg16.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let options = try fixture.restoreOptions(server: TestServer.pg16, destination: .scratch(name: "arkiv_from15_\(UInt32.random(in: 0...UInt32.max))"))
+            let result = try fixture.restore(options)
+            defer { BackupFixture.drop(result.database, on: TestServer.pg16) }
             #expect(result.tables == 53)
             let restored = try TestServer.pg16.connect(database: result.database)
             let sourceConnection = try Connection(source)
@@ -46,11 +43,9 @@ struct CrossVersionRestoreTests {
             let backup = try fixture.backup(fixture.options(source: source))
             #expect(backup.manifest.extensions.contains { $0.name == "uuid-ossp" })
             let name = "arkiv_nouuid_\(UInt32.random(in: 0...UInt32.max))"
-            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg16.target(),
-                                         destination: .scratch(name: name))
-            options.identities = [fixture.identity]
+            let options = try fixture.restoreOptions(server: TestServer.pg16, destination: .scratch(name: name))
             let error = try #require(throws: RestoreError.self) {
-                try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+                try fixture.restore(options)
             }
             #expect("\(error)".contains("extension uuid-ossp"), "\(error)")
             #expect(try TestServer.pg16.connect().query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows.isEmpty)
@@ -71,11 +66,9 @@ struct CrossVersionRestoreTests {
             backupOptions.schemas = ["docs"]
             _ = try fixture.backup(backupOptions)
             let name = "arkiv_noext_\(UInt32.random(in: 0...UInt32.max))"
-            var options = RestoreOptions(repository: fixture.repository, set: "latest", target: try TestServer.pg15.target(),
-                                         destination: .scratch(name: name))
-            options.identities = [fixture.identity]
+            let options = try fixture.restoreOptions(server: TestServer.pg15, destination: .scratch(name: name))
             let error = try #require(throws: RestoreError.self) {
-                try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
+                try fixture.restore(options)
             }
             #expect("\(error)".contains("extension vector"), "\(error)")
             let exists = try TestServer.pg15.connect().query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows

@@ -9,17 +9,6 @@ import Testing
 
 @Suite("Restore")
 struct RestoreTests {
-    private func restoreOptions(_ fixture: BackupFixture, _ result: BackupResult, server: TestServer,
-                                destination: RestoreOptions.Destination = .scratch(name: nil)) throws -> RestoreOptions {
-        var options = RestoreOptions(repository: fixture.repository, set: result.id.rawValue, target: try server.target(), destination: destination)
-        options.identities = [fixture.identity]
-        return options
-    }
-
-    private func restore(_ options: RestoreOptions) throws -> RestoreResult {
-        try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
-    }
-
     /// Content hashes of every table of some schemas, read with text COPY.
     private func contentHashes(_ connection: Connection, schemas: [String]) throws -> [String: String] {
         try connection.apply(.dump())
@@ -42,9 +31,8 @@ struct RestoreTests {
         try withScratchDatabase(on: server, template: "workspace") { source in
             let fixture = try BackupFixture()
             let backup = try fixture.backup(fixture.options(source: source))
-            let result = try restore(try restoreOptions(fixture, backup, server: server))
-            let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let result = try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: server))
+            defer { BackupFixture.drop(result.database, on: server) }
             #expect(result.database == RestoreRunner.scratchName(for: backup.id.rawValue))
             #expect(result.tables == 53)
             let schemas = backup.manifest.schemas.map(\.name)
@@ -72,11 +60,10 @@ struct RestoreTests {
         try withScratchDatabase(on: server, template: "workspace") { source in
             let fixture = try BackupFixture()
             let backup = try fixture.backup(fixture.options(source: source))
-            var options = try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_subset_\(UInt32.random(in: 0...UInt32.max))"))
+            var options = try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .scratch(name: "arkiv_subset_\(UInt32.random(in: 0...UInt32.max))"))
             options.schemas = ["vault"]
-            let result = try restore(options)
-            let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let result = try fixture.restore(options)
+            defer { BackupFixture.drop(result.database, on: server) }
             let restored = try Connection(try server.target(database: result.database))
             let schemas = try restored.query("SELECT nspname FROM pg_namespace WHERE nspname IN ('vault','billy','renos','crm','flow','shared') ORDER BY 1").rows.compactMap { $0["nspname"] }
             #expect(schemas == ["vault"])
@@ -95,11 +82,10 @@ struct RestoreTests {
             var backupOptions = fixture.options(source: source)
             backupOptions.schemas = BackupTests.workspaceSchemas
             let backup = try fixture.backup(backupOptions)
-            var options = try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_rename_\(UInt32.random(in: 0...UInt32.max))"))
+            var options = try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .scratch(name: "arkiv_rename_\(UInt32.random(in: 0...UInt32.max))"))
             options.renameSchemas = ["crm": "crm_restored"]
-            let result = try restore(options)
-            let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(result.database)) WITH (FORCE)") }
+            let result = try fixture.restore(options)
+            defer { BackupFixture.drop(result.database, on: server) }
             let restored = try server.connect(database: result.database)
             #expect(try restored.query("SELECT 1 FROM pg_namespace WHERE nspname = 'crm'").rows.isEmpty)
             let deals = try restored.queryRow("SELECT count(*) AS n FROM crm_restored.\"CrmDeal\"").decode(Int.self, "n")
@@ -111,7 +97,7 @@ struct RestoreTests {
             #expect(keys > 8)
             var unknown = options
             unknown.renameSchemas = ["nope": "x"]
-            #expect(throws: RestoreError.self) { try restore(unknown) }
+            #expect(throws: RestoreError.self) { try fixture.restore(unknown) }
         }
     }
 
@@ -127,17 +113,17 @@ struct RestoreTests {
             try withScratchDatabase(on: server, template: "workspace") { target in
                 let connection = try Connection(target)
                 try connection.execute("SET session_replication_role = replica; DELETE FROM billy.rate_limits")
-                var options = try restoreOptions(fixture, backup, server: server, destination: .existing(clean: false)).withTarget(target)
+                var options = try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .existing(clean: false)).withTarget(target)
                 options.tables = ["billy.rate_limits"]
-                let result = try restore(options)
+                let result = try fixture.restore(options)
                 #expect(result.tables == 1)
                 let expected = try #require(backup.manifest.tables.first { $0.name == "rate_limits" }).rows
                 #expect(try connection.queryRow("SELECT count(*) AS n FROM billy.rate_limits").decode(Int.self, "n") == Int(expected))
 
-                let full = try #require(throws: RestoreError.self) { try restore(options) }
+                let full = try #require(throws: RestoreError.self) { try fixture.restore(options) }
                 #expect("\(full)".contains("not empty"))
                 options.tables = ["billy.no_such_table", "shared.users"]
-                let missing = try #require(throws: RestoreError.self) { try restore(options) }
+                let missing = try #require(throws: RestoreError.self) { try fixture.restore(options) }
                 #expect("\(missing)".contains("billy.no_such_table") && "\(missing)".contains("shared.users"), "every problem at once")
             }
         }
@@ -151,18 +137,18 @@ struct RestoreTests {
             backupOptions.schemas = ["billy", "shared"]
             let backup = try fixture.backup(backupOptions)
 
-            var wrong = try restoreOptions(fixture, backup, server: server)
+            var wrong = try fixture.restoreOptions(set: backup.id.rawValue, server: server)
             wrong.identities = [try Identity.generate()]
-            let identityError = try #require(throws: ArchiveError.self) { try restore(wrong) }
+            let identityError = try #require(throws: ArchiveError.self) { try fixture.restore(wrong) }
             #expect(identityError.description.contains(fixture.identity.keyID.description))
 
             // An existing database is refused before anything happens.
             let exists = try #require(throws: RestoreError.self) {
-                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: source.databaseName)))
+                try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .scratch(name: source.databaseName)))
             }
             #expect("\(exists)".contains("already exists"))
             let into = try #require(throws: RestoreError.self) {
-                try restore(try restoreOptions(fixture, backup, server: TestServer.pg16, destination: .existing(clean: false)).withTarget(source))
+                try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: TestServer.pg16, destination: .existing(clean: false)).withTarget(source))
             }
             #expect("\(into)".contains("schema billy already exists"))
 
@@ -174,12 +160,12 @@ struct RestoreTests {
             bytes[bytes.count / 2] ^= 0x40
             try bytes.write(to: URL(fileURLWithPath: path))
             let damaged = try #require(throws: RestoreError.self) {
-                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_damaged_\(UInt32.random(in: 0...UInt32.max))")))
+                try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .scratch(name: "arkiv_damaged_\(UInt32.random(in: 0...UInt32.max))")))
             }
             #expect("\(damaged)".contains(file))
             try FileManager.default.removeItem(atPath: path)
             let missing = try #require(throws: RestoreError.self) {
-                try restore(try restoreOptions(fixture, backup, server: server, destination: .scratch(name: "arkiv_missing_\(UInt32.random(in: 0...UInt32.max))")))
+                try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .scratch(name: "arkiv_missing_\(UInt32.random(in: 0...UInt32.max))")))
             }
             #expect("\(missing)".contains("missing file"))
         }

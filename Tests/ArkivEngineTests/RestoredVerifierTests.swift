@@ -55,12 +55,9 @@ struct RestoredVerifierTests {
             var backupOptions = fixture.options(source: source)
             backupOptions.schemas = BackupTests.workspaceSchemas
             let backup = try fixture.backup(backupOptions)
-            var restoreOptions = RestoreOptions(repository: fixture.repository, set: "latest", target: try server.target(),
-                                                destination: .scratch(name: "arkiv_verify_\(UInt32.random(in: 0...UInt32.max))"))
-            restoreOptions.identities = [fixture.identity]
-            let restored = try RestoreRunner(options: restoreOptions, reporter: ProgressReporter(mode: .silent)).run()
+            let restored = try fixture.restore(try fixture.restoreOptions(server: server))
+            defer { BackupFixture.drop(restored.database, on: server) }
             let admin = try server.connect()
-            defer { try? admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(restored.database)) WITH (FORCE)") }
 
             func verify(_ database: String) throws -> VerifyReport {
                 var verifier = RestoredVerifier(repository: fixture.repository, set: "latest", target: try server.target(database: database))

@@ -12,6 +12,21 @@ public struct QualifiedName: Hashable, Codable, Sendable, Comparable, CustomStri
     /// Parses `schema.name` the way psql reads it: unquoted parts fold to lower case, quoted
     /// parts (`"My Schema"."a.b"`, with `""` for a quote) are taken as written.
     public init(parsing text: String) throws(CatalogError) {
+        guard let parts = Self.parts(of: text), parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw CatalogError.invalidName(text)
+        }
+        self.init(schema: parts[0], name: parts[1])
+    }
+
+    /// The schema of a dotted name such as a DDL statement's (`renos.invoices.invoices_pkey`,
+    /// `"My Schema"."t"`): its first part, or nil when the name has no dot.
+    public static func schema(ofDottedName text: String) -> String? {
+        guard let parts = parts(of: text), parts.count >= 2 else { return nil }
+        return parts[0]
+    }
+
+    /// Splits a dotted name into its identifiers, psql's way; nil on an unterminated quote.
+    static func parts(of text: String) -> [String]? {
         var parts: [String] = []
         var current = ""
         var inQuotes = false, wasQuoted = false
@@ -39,11 +54,9 @@ public struct QualifiedName: Hashable, Codable, Sendable, Comparable, CustomStri
                 current.append(wasQuoted ? character : Character(character.lowercased()))
             }
         }
+        guard !inQuotes else { return nil }
         parts.append(current)
-        guard !inQuotes, parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw CatalogError.invalidName(text)
-        }
-        self.init(schema: parts[0], name: parts[1])
+        return parts
     }
 
     public var description: String { "\(schema).\(name)" }

@@ -33,7 +33,7 @@ public struct DrillRunner {
         let entry = try LocalRepository(path: repository).set(set)
         var report = DrillReport(set: entry.id.rawValue, startedAt: started, backupAgeSeconds: started.timeIntervalSince(entry.id.createdAt))
         report.storedBytes = UInt64(entry.totalBytes)
-        let scratch = "arkiv_drill_" + String(RestoreRunner.scratchName(for: entry.id.rawValue).dropFirst("arkiv_scratch_".count))
+        let scratch = RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_")
         report.scratchDatabase = scratch
         do {
             var options = RestoreOptions(repository: repository, set: entry.id.rawValue, target: target, destination: .scratch(name: scratch))

@@ -50,7 +50,7 @@ struct RestorePlan {
         }
         let absent = Set(inSet).subtracting(schemas)
         func needsAbsentSchema(_ statement: DDLStatement) -> Bool {
-            (statement.dependsOn ?? []).contains { name in Self.schemaPart(of: name).map(absent.contains) ?? false }
+            (statement.dependsOn ?? []).contains { name in QualifiedName.schema(ofDottedName: name).map(absent.contains) ?? false }
         }
         let wanted = { (statement: DDLStatement) in
             (includeOwners || !statement.isOwnership) && (includePrivileges || !statement.isPrivilege)
@@ -73,34 +73,5 @@ struct RestorePlan {
         self.loads = loads
         self.sequences = sequences
         skipped = []
-    }
-
-    /// The schema part of a statement name such as `renos.invoices.invoices_pkey` or
-    /// `"My Schema"."t"`: the first identifier, unquoted.
-    static func schemaPart(of name: String) -> String? {
-        var part = ""
-        var inQuotes = false
-        var characters = Array(name)[...]
-        while let character = characters.popFirst() {
-            if inQuotes {
-                if character == "\"" {
-                    if characters.first == "\"" {
-                        part.append("\"")
-                        characters = characters.dropFirst()
-                    } else {
-                        inQuotes = false
-                    }
-                } else {
-                    part.append(character)
-                }
-            } else if character == "\"" {
-                inQuotes = true
-            } else if character == "." {
-                return part
-            } else {
-                part.append(character)
-            }
-        }
-        return nil
     }
 }

@@ -152,8 +152,8 @@ public final class RestoreRunner {
     }
 
     /// `arkiv_scratch_20261125t031500z_4f9a1c`: lower case, and within PostgreSQL's 63 bytes.
-    static func scratchName(for backupID: String) -> String {
-        String(("arkiv_scratch_" + backupID.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
+    static func scratchName(for backupID: String, prefix: String = "arkiv_scratch_") -> String {
+        String((prefix + backupID.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
     }
 
     private func endPhase(_ name: String) {

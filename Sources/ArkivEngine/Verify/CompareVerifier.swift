@@ -33,7 +33,7 @@ public struct CompareVerifier {
         let actual = try DatabaseChecks.catalog(right, schemas: present)
         let expectedDDL = expected.preDataInOrder + expected.postDataInOrder
         report.checks += DatabaseChecks.compareDDL(
-            expected: expectedDDL.filter { RestorePlan.schemaPart(of: $0.name).map(present.contains) ?? true },
+            expected: expectedDDL.filter { QualifiedName.schema(ofDottedName: $0.name).map(present.contains) ?? true },
             actual: actual.preDataInOrder + actual.postDataInOrder)
         for table in expected.tables where table.isDataDumped && present.contains(table.schema) {
             let name = "\(table.schema).\(table.name)"

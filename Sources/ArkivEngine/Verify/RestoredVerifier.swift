@@ -57,7 +57,7 @@ public struct RestoredVerifier {
         let restoredSet = Set(schemas)
         let actual = try DatabaseChecks.catalog(connection, schemas: schemas)
         report.checks += DatabaseChecks.compareDDL(
-            expected: expected.filter { RestorePlan.schemaPart(of: $0.name).map(restoredSet.contains) ?? true },
+            expected: expected.filter { QualifiedName.schema(ofDottedName: $0.name).map(restoredSet.contains) ?? true },
             actual: actual.preDataInOrder + actual.postDataInOrder)
 
         for entry in manifest.tables where restoredSet.contains(entry.schema) {
