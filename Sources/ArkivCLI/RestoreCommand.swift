@@ -54,6 +54,11 @@ public struct RestoreCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Parallel connections for the data.", valueName: "n"))
     var jobs: Int = 2
 
+    @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
+        "maintenance_work_mem for the restore's index builds (an HNSW graph that does not fit is built on disk, several times slower).",
+        valueName: "size"))
+    var maintenanceWorkMemory: String = RestoreOptions.defaultMaintenanceWorkMemory
+
     @OptionGroup var keys: SetKeyOptions
 
     @Flag(name: .customLong("no-owner"), help: "Do not restore ownership (always off for --scratch).")
@@ -74,6 +79,9 @@ public struct RestoreCommand: ParsableCommand {
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard maintenanceWorkMemory.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) != nil else {
+            throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(maintenanceWorkMemory.debugDescription)")
+        }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
         _ = try renameMap()
     }
@@ -101,6 +109,7 @@ public struct RestoreCommand: ParsableCommand {
         options.renameSchemas = try renameMap()
         options.tables = tables
         options.jobs = jobs
+        options.maintenanceWorkMemory = maintenanceWorkMemory
         options.identities = try KeySources.identities(files: keys.identities)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner

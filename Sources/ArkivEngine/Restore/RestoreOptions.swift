@@ -26,6 +26,10 @@ public struct RestoreOptions: Sendable {
     /// (with `.existing`): no DDL, the tables must exist and be empty.
     public var tables: [String] = []
     public var jobs = 2
+    /// `maintenance_work_mem` for the restore's own index builds (a PostgreSQL size such as
+    /// `1GB`); nil keeps the server's. See `RestoreRunner.workerConnection`.
+    public var maintenanceWorkMemory: String? = RestoreOptions.defaultMaintenanceWorkMemory
+    public static let defaultMaintenanceWorkMemory = "1GB"
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
     /// Off by default: a scratch database belongs to whoever restores it.

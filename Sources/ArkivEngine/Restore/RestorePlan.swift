@@ -22,6 +22,8 @@ struct RestorePlan {
     let postData: [DDLStatement]
     let loads: [TableLoad]
     let sequences: [SequenceState]
+    /// Partitioned tables: no rows of their own, analysed once their partitions are loaded.
+    let partitionedTables: [QualifiedName]
     /// Statements left out because they need a schema of the set that is not being restored.
     let skipped: [DDLStatement]
 
@@ -32,12 +34,14 @@ struct RestorePlan {
         }
         let schemas = requested.isEmpty ? inSet : inSet.filter { requested.contains($0) }
         var preData: [DDLStatement] = [], postData: [DDLStatement] = [], loads: [TableLoad] = [], sequences: [SequenceState] = []
+        var partitioned: [QualifiedName] = []
         for schema in schemas {
             preData += try set.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
             postData += try set.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
             sequences += try set.json([SequenceState].self, schema: schema, member: SetFiles.sequencesMember)
             let tables = try set.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
             guard let reader = set.readers[schema] else { throw RestoreError.missingMember(schema: schema, member: "archive") }
+            partitioned += tables.filter { $0.kind == .partitioned }.map(\.qualifiedName)
             for table in tables where table.isDataDumped {
                 guard let entry = set.manifest.tables.first(where: { $0.schema == table.schema && $0.name == table.name }),
                       let part = entry.parts.first, let member = reader.member(named: part.member) else {
@@ -62,6 +66,7 @@ struct RestorePlan {
         self.skipped = (preData + postData).filter { wanted($0) && needsAbsentSchema($0) }.sorted { $0.position < $1.position }
         self.loads = loads.sorted { $0.bytes > $1.bytes }
         self.sequences = sequences
+        self.partitionedTables = partitioned
     }
 
     /// A data-only plan (`--table`): these loads and sequences, no DDL.
@@ -73,5 +78,6 @@ struct RestorePlan {
         self.loads = loads
         self.sequences = sequences
         skipped = []
+        partitionedTables = []
     }
 }

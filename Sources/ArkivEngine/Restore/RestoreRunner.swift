@@ -74,16 +74,24 @@ public final class RestoreRunner {
         try execute(plan.preData, on: connection)
         endPhase("pre-data")
 
-        let rows = try loadData(plan, readers: set.readers, target: databaseTarget)
-        endPhase("data")
         for sequence in plan.sequences {
             try connection.execute(try sequence.setvalStatement(on: connection))
         }
-        endPhase("sequences")
-        try executePostData(plan.postData, on: connection, target: databaseTarget)
+        let reporter = self.reporter
+        let pipeline = RestorePipeline(plan: plan) { load, worker in
+            try Self.loadTable(load, readers: set.readers, into: worker, reporter: reporter)
+        }
+        try DependencyScheduler(jobs: pipeline.jobs).run(workers: options.jobs) { [options] in
+            try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
+        }
+        let rows = pipeline.loadedRows
+        endPhase("data+indexes")
+        try execute(pipeline.sequential, on: connection)
+        // Partitioned parents hold no rows of their own; their statistics cover the partitions.
+        for parent in plan.partitionedTables {
+            try connection.execute("ANALYZE \(try connection.quoteQualified(parent.schema, parent.name))")
+        }
         endPhase("post-data")
-        try connection.execute("ANALYZE")
-        endPhase("analyze")
         try renameSchemas(connection, plan: plan)
         try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date()).write(on: connection)
         for statement in plan.skipped {
@@ -213,37 +221,6 @@ public final class RestoreRunner {
         }
     }
 
-    /// Indexes and one-table keys build in parallel (the HNSW index alone can take minutes);
-    /// everything else (foreign keys, triggers, policies, comments, grants) follows in order.
-    private func executePostData(_ statements: [DDLStatement], on connection: Connection, target: ConnectionTarget) throws {
-        let parallelKinds: Set<String> = ["index", "constraint"]
-        var parallel = statements.filter { parallelKinds.contains($0.kind) }
-        let later = Set(statements.filter { !parallelKinds.contains($0.kind) }.map(\.name))
-        // A build that needs a later statement waits for it in the sequential part.
-        parallel.removeAll { !Set($0.dependsOn ?? []).isDisjoint(with: later) }
-        let parallelNames = Set(parallel.map(\.name))
-        let sequential = statements.filter { !parallelNames.contains($0.name) || !parallelKinds.contains($0.kind) }
-        if options.jobs > 1 && parallel.count > 1 {
-            let jobs = parallel.map { statement in
-                DependencyScheduler.Job(name: statement.name, dependsOn: Set(statement.dependsOn ?? [])) { connection in
-                    do {
-                        try connection.execute(statement.sql)
-                    } catch {
-                        throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
-                    }
-                }
-            }
-            try DependencyScheduler(jobs: jobs).run(workers: options.jobs) {
-                let connection = try Connection(target, applicationName: "arkiv-restore post-data")
-                try connection.apply(.dump(lockTimeout: "0"))
-                return connection
-            }
-            try execute(sequential, on: connection)
-        } else {
-            try execute(statements, on: connection)
-        }
-    }
-
     /// Each table in its own transaction: TRUNCATE (cheap on an empty table, and it makes the
     /// table new in this transaction) then COPY … FREEZE, so rows are written frozen once
     /// instead of being rewritten by the first VACUUM.
@@ -252,31 +229,45 @@ public final class RestoreRunner {
         let reporter = self.reporter
         let counts = try pool.run(
             workers: min(options.jobs, max(plan.loads.count, 1)),
-            connect: {
-                let connection = try Connection(target, applicationName: "arkiv-restore worker")
-                try connection.apply(.dump(lockTimeout: "0"))
-                return connection
-            },
+            connect: { try Self.workerConnection(target, maintenanceWorkMemory: nil) },
             perform: { load, connection in
-                guard let reader = readers[load.schema] else { throw RestoreError.missingMember(schema: load.schema, member: "archive") }
-                let table = try connection.quoteQualified(load.schema, load.table)
-                let format = load.format == "binary" ? "binary" : "text"
-                try connection.execute("BEGIN; TRUNCATE \(table)")
-                do {
-                    let result = try TableLoader.load(
-                        member: load.member, of: reader, into: connection,
-                        copyStatement: "COPY \(table) \(load.copyColumnList) FROM STDIN (FORMAT \(format), FREEZE)",
-                        table: load.displayName, reporter: reporter)
-                    guard UInt64(result.rows) == load.expectedRows else {
-                        throw RestoreError.rowCountMismatch(table: load.displayName, expected: load.expectedRows, loaded: result.rows)
-                    }
-                    try connection.commit()
-                    return result.rows
-                } catch {
-                    try? connection.rollback()
-                    throw error
-                }
+                try Self.loadTable(load, readers: readers, into: connection, reporter: reporter)
             })
         return counts.reduce(0, +)
+    }
+
+    static func loadTable(
+        _ load: RestorePlan.TableLoad, readers: [String: ArchiveReader], into connection: Connection, reporter: ProgressReporter
+    ) throws -> Int {
+        guard let reader = readers[load.schema] else { throw RestoreError.missingMember(schema: load.schema, member: "archive") }
+        let table = try connection.quoteQualified(load.schema, load.table)
+        let format = load.format == "binary" ? "binary" : "text"
+        try connection.execute("BEGIN; TRUNCATE \(table)")
+        do {
+            let result = try TableLoader.load(
+                member: load.member, of: reader, into: connection,
+                copyStatement: "COPY \(table) \(load.copyColumnList) FROM STDIN (FORMAT \(format), FREEZE)",
+                table: load.displayName, reporter: reporter)
+            guard UInt64(result.rows) == load.expectedRows else {
+                throw RestoreError.rowCountMismatch(table: load.displayName, expected: load.expectedRows, loaded: result.rows)
+            }
+            try connection.commit()
+            return result.rows
+        } catch {
+            try? connection.rollback()
+            throw error
+        }
+    }
+
+    /// A worker's connection: the dump preset, no lock timeout, and room for index builds.
+    /// An HNSW build whose graph outgrows maintenance_work_mem goes on on disk, several times
+    /// slower; the setting is per session, so the server's own default is untouched.
+    static func workerConnection(_ target: ConnectionTarget, maintenanceWorkMemory: String?) throws -> Connection {
+        let connection = try Connection(target, applicationName: "arkiv-restore worker")
+        try connection.apply(.dump(lockTimeout: "0"))
+        if let maintenanceWorkMemory {
+            try connection.execute("SELECT pg_catalog.set_config('maintenance_work_mem', \(try connection.quoteLiteral(maintenanceWorkMemory)), false)")
+        }
+        return connection
     }
 }

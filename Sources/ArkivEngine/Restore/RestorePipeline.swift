@@ -1,0 +1,89 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+import Foundation
+
+/// The data and the parallel part of post-data as one dependency graph, as pg_restore's parallel
+/// mode runs them: a table's indexes and keys start as soon as its rows are in, and its ANALYZE as
+/// soon as those exist (ANALYZE gathers expression-index statistics only for indexes that exist).
+/// The longest chain, the largest table's load and then its HNSW index, so starts at once
+/// instead of after every other table's data.
+///
+/// Only statements that cannot deadlock each other run here (see `DependencyScheduler`); the
+/// rest of post-data (foreign keys, triggers, policies, comments, grants) follows in order.
+struct RestorePipeline {
+    /// Statements kinds built on parallel connections.
+    static let parallelKinds: Set<String> = ["index", "constraint"]
+
+    let jobs: [DependencyScheduler.Job]
+    /// Post-data statements left for the coordinator's connection, in order.
+    let sequential: [DDLStatement]
+    private let rows: RowTally
+
+    /// - Parameters:
+    ///   - load: loads one table on a worker's connection and returns its row count.
+    init(plan: RestorePlan, load: @escaping @Sendable (RestorePlan.TableLoad, Connection) throws -> Int) {
+        let later = Set(plan.postData.filter { !Self.parallelKinds.contains($0.kind) }.map(\.name))
+        // A build that needs a statement of the sequential part waits for it there.
+        let parallel = plan.postData.filter {
+            Self.parallelKinds.contains($0.kind) && Set($0.dependsOn ?? []).isDisjoint(with: later)
+        }
+        let parallelNames = Set(parallel.map(\.name))
+        sequential = plan.postData.filter { !Self.parallelKinds.contains($0.kind) || !parallelNames.contains($0.name) }
+
+        let loaded = Dictionary(plan.loads.map { (QualifiedName(schema: $0.schema, name: $0.table), $0) }, uniquingKeysWith: { first, _ in first })
+        func tables(of statement: DDLStatement) -> [QualifiedName] {
+            (statement.dependsOn ?? []).compactMap { try? QualifiedName(parsing: $0) }.filter { loaded[$0] != nil }
+        }
+        var builds: [QualifiedName: [DDLStatement]] = [:]
+        var unattached: [DDLStatement] = []
+        for statement in parallel {
+            let on = tables(of: statement)
+            if let first = on.first { builds[first, default: []].append(statement) } else { unattached.append(statement) }
+        }
+
+        let rows = RowTally()
+        self.rows = rows
+        var jobs: [DependencyScheduler.Job] = []
+        func job(_ statement: DDLStatement) -> DependencyScheduler.Job {
+            let needs = Set(statement.dependsOn ?? []).union(tables(of: statement).map(Self.dataJobName))
+            return DependencyScheduler.Job(name: statement.name, dependsOn: needs) { connection in
+                do {
+                    try connection.execute(statement.sql)
+                } catch {
+                    throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
+                }
+            }
+        }
+        // Largest table first; after each load, its builds and its ANALYZE. A worker takes the
+        // first job whose dependencies are done, so a finished load's builds go before the next load.
+        for table in plan.loads {
+            let name = QualifiedName(schema: table.schema, name: table.table)
+            jobs.append(DependencyScheduler.Job(name: Self.dataJobName(name), dependsOn: []) { connection in
+                rows.add(try load(table, connection))
+            })
+            let statements = builds[name] ?? []
+            jobs += statements.map(job)
+            let analyze = Set([Self.dataJobName(name)]).union(statements.map(\.name))
+            jobs.append(DependencyScheduler.Job(name: "\u{0}analyze\u{0}\(name.schema)\u{0}\(name.name)", dependsOn: analyze) { connection in
+                try connection.execute("ANALYZE \(try connection.quoteQualified(name.schema, name.name))")
+            })
+        }
+        jobs += unattached.map(job)
+        self.jobs = jobs
+    }
+
+    /// Rows loaded so far, across workers.
+    var loadedRows: Int { rows.total }
+
+    /// NUL-separated, so no DDL statement's name (nor another table's) can collide with it.
+    private static func dataJobName(_ table: QualifiedName) -> String { "\u{0}data\u{0}\(table.schema)\u{0}\(table.name)" }
+}
+
+/// A sum that worker threads add to.
+private final class RowTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sum = 0
+    func add(_ rows: Int) { lock.withLock { sum += rows } }
+    var total: Int { lock.withLock { sum } }
+}
