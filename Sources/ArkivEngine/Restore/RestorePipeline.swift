@@ -23,7 +23,11 @@ struct RestorePipeline {
     /// - Parameters:
     ///   - load: loads one table on a worker's connection and returns its row count.
     init(plan: RestorePlan, load: @escaping @Sendable (RestorePlan.TableLoad, Connection) throws -> Int) {
-        let later = Set(plan.postData.filter { !Self.parallelKinds.contains($0.kind) }.map(\.name))
+        // Names are not unique across kinds: a table's comment, grants or row-security statement
+        // carries the table's own name. A dependency on such a name means the table (pre-data,
+        // already there), so only names no pre-data statement has can hold a build back.
+        let created = Set(plan.preData.map(\.name))
+        let later = Set(plan.postData.filter { !Self.parallelKinds.contains($0.kind) }.map(\.name)).subtracting(created)
         // A build that needs a statement of the sequential part waits for it there.
         let parallel = plan.postData.filter {
             Self.parallelKinds.contains($0.kind) && Set($0.dependsOn ?? []).isDisjoint(with: later)
