@@ -17,7 +17,8 @@ public struct ArkivCommand: ParsableCommand {
         commandName: "arkiv",
         abstract: "PostgreSQL backup, restore and verification.",
         version: ArkivVersion.string,
-        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PingCommand.self, ListCommand.self, KeygenCommand.self, RecipientCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PruneCommand.self, PingCommand.self,
+                      ListCommand.self, ShowCommand.self, PinCommand.self, UnpinCommand.self, KeygenCommand.self, RecipientCommand.self]
     )
 
     public init() {}
