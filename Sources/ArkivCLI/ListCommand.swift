@@ -100,10 +100,11 @@ struct SetListing: Encodable {
         span(now.timeIntervalSince(date))
     }
 
-    /// `42m`, `5h`, `3d`: coarse on purpose, for tables.
+    /// `12s`, `42m`, `5h`, `3d`: coarse on purpose, for tables.
     static func span(_ interval: TimeInterval) -> String {
         let seconds = max(0, Int(interval))
         switch seconds {
+        case ..<60: return "\(seconds)s"
         case ..<3600: return "\(seconds / 60)m"
         case ..<86400: return "\(seconds / 3600)h"
         default: return "\(seconds / 86400)d"

@@ -35,7 +35,7 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .pinned: return "pinned"
         case .newestComplete: return "newest complete set"
-        case .unreadableManifest: return "manifest unreadable: kept until someone looks (arkiv show)"
+        case .unreadableManifest: return "manifest unreadable: kept until someone looks (arkiv-verify archive)"
         case .last(let rank, let count): return "keep-last (\(rank) of \(count))"
         case .bucket(let bucket, let period, let rank, let count): return "keep-\(bucket.rawValue) \(period) (\(rank) of \(count))"
         case .oldest(let bucket): return "oldest set while keep-\(bucket.rawValue) has room"
