@@ -54,6 +54,9 @@ public enum CommandRunner {
             exit(ExitStatus.failure.rawValue)
         } catch let error as ValidationError {
             usage(root.fullMessage(for: error))
+        } catch where root.exitCode(for: error) == .success {
+            // `--help` and `--version` arrive here as a help command that throws: print, exit 0.
+            root.exit(withError: error)
         } catch {
             report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
             exit(ExitStatus.failure.rawValue)

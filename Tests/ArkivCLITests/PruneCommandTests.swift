@@ -152,6 +152,10 @@ struct PruneCommandTests {
             #expect(outcome.status == 2, "\(arguments): \(outcome.stderr)")
         }
         #expect(try synthetic.repository.sets().count == 2)
+        let help = try runExecutable("arkiv-prune", ["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--keep-within <duration>") && help.stdout.contains("newest set"))
+        #expect(help.stderr.isEmpty, "\(help.stderr)")
     }
 
     @Test("pin and unpin round trip, also for a set pinned at backup time; list and show follow")
