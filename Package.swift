@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "arkiv-restore", targets: ["arkiv-restore"]),
         .executable(name: "arkiv-verify", targets: ["arkiv-verify"]),
         .executable(name: "arkiv-drill", targets: ["arkiv-drill"]),
+        .executable(name: "arkiv-prune", targets: ["arkiv-prune"]),
         .library(name: "ArkivPostgres", targets: ["ArkivPostgres"]),
         .library(name: "ArkivArchive", targets: ["ArkivArchive"]),
     ],
@@ -56,6 +57,7 @@ let package = Package(
         .executableTarget(name: "arkiv-restore", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-verify", dependencies: ["ArkivCLI"]),
         .executableTarget(name: "arkiv-drill", dependencies: ["ArkivCLI"]),
+        .executableTarget(name: "arkiv-prune", dependencies: ["ArkivCLI"]),
         // Micro-benchmarks of the archive paths, driven by scripts/bench (release builds only).
         .executableTarget(name: "arkiv-bench", dependencies: ["ArkivArchive"]),
 

@@ -17,7 +17,8 @@ public struct ArkivCommand: ParsableCommand {
         commandName: "arkiv",
         abstract: "PostgreSQL backup, restore and verification.",
         version: ArkivVersion.string,
-        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PingCommand.self, ListCommand.self, KeygenCommand.self, RecipientCommand.self]
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PruneCommand.self, PingCommand.self,
+                      ListCommand.self, ShowCommand.self, PinCommand.self, UnpinCommand.self, KeygenCommand.self, RecipientCommand.self]
     )
 
     public init() {}
@@ -53,6 +54,9 @@ public enum CommandRunner {
             exit(ExitStatus.failure.rawValue)
         } catch let error as ValidationError {
             usage(root.fullMessage(for: error))
+        } catch where root.exitCode(for: error) == .success {
+            // `--help` and `--version` arrive here as a help command that throws: print, exit 0.
+            root.exit(withError: error)
         } catch {
             report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
             exit(ExitStatus.failure.rawValue)

@@ -11,7 +11,8 @@ import Foundation
 struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the backup sets in a repository.")
+        abstract: "List the backup sets in a repository, with their last verification and drill.",
+        discussion: "--drills lists the drill history instead (every drill, oldest first).")
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
     var repo: String
@@ -19,20 +20,22 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Also list incomplete sets (a backup that did not finish).")
     var all = false
 
+    @Flag(help: "List the drill history instead of the sets.")
+    var drills = false
+
     @Flag(help: "Print a JSON array (stable field names, for scripts).")
     var json = false
 
     func run() throws {
         let repository = try LocalRepository(path: repo)
-        let entries = try repository.sets(includeIncomplete: all).map(SetListing.init)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(entries), as: UTF8.self))
-        } else {
-            print(SetListing.table(entries))
+        if drills {
+            let history = DrillRunner.history(repository: repository.path)
+            print(json ? try RecordJSON.string(history) : DrillListing.table(history))
+            return
         }
+        let history = RepositoryHistory(repository)
+        let entries = try repository.sets(includeIncomplete: all).map { SetListing($0, in: repository, history: history) }
+        print(json ? try RecordJSON.string(entries) : SetListing.table(entries))
     }
 }
 
@@ -41,7 +44,10 @@ struct SetListing: Encodable {
     let id: String
     let createdAt: Date
     let label: String?
+    /// Pinned now: at backup time or by `arkiv pin`, unless unpinned since.
     let pinned: Bool
+    /// Where the pin comes from, in words.
+    let pin: String
     let complete: Bool
     /// Bytes on disk of everything in the set folder.
     let bytes: Int
@@ -50,10 +56,12 @@ struct SetListing: Encodable {
     let encrypted: Bool?
     let recipients: [String]?
     let database: String?
+    let lastVerify: CheckSummary?
+    let lastDrill: CheckSummary?
     /// Why a set's manifest could not be read, when it could not.
     let problem: String?
 
-    init(_ entry: SetEntry) {
+    init(_ entry: SetEntry, in repository: LocalRepository, history: RepositoryHistory) {
         id = entry.id.rawValue
         createdAt = entry.id.createdAt
         label = entry.id.label
@@ -64,34 +72,117 @@ struct SetListing: Encodable {
         if entry.isComplete {
             do { manifest = try entry.readManifest().manifest } catch { problem = "\(error)" }
         }
-        pinned = manifest?.pinned ?? false
+        let pinState = repository.pinState(of: entry.id, pinnedAtBackup: manifest?.pinned ?? false)
+        pinned = pinState.isPinned
+        pin = pinState.description
         tables = manifest?.tables.count
         rows = manifest.map { $0.tables.reduce(0) { $0 + $1.rows } }
         encrypted = manifest?.encryption.isEncrypted
         recipients = manifest?.encryption.recipientKeyIDs
         database = manifest?.source.database
+        lastVerify = history.verifications(of: entry.id).last.map(CheckSummary.init)
+        lastDrill = history.drills(of: entry.id).last.map(CheckSummary.init)
         self.problem = problem
     }
 
-    static func table(_ entries: [SetListing]) -> String {
+    static func table(_ entries: [SetListing], now: Date = Date()) -> String {
         guard !entries.isEmpty else { return "no backup sets" }
-        let formatter = ISO8601DateFormatter()
-        let header = ["ID", "CREATED (UTC)", "AGE", "SIZE", "TABLES", "ROWS", "PINNED", "STATE"]
+        let header = ["ID", "AGE", "SIZE", "LABEL", "PINNED", "LAST VERIFY", "LAST DRILL", "STATE"]
         let rows = entries.map { entry -> [String] in
-            [entry.id, formatter.string(from: entry.createdAt), age(since: entry.createdAt),
-             ProgressReporter.bytes(Int64(entry.bytes)), entry.tables.map(String.init) ?? "-", entry.rows.map(String.init) ?? "-",
-             entry.pinned ? "yes" : "", entry.problem != nil ? "unreadable manifest" : entry.complete ? "complete" : "INCOMPLETE"]
+            [entry.id, age(since: entry.createdAt, now: now), ProgressReporter.bytes(Int64(entry.bytes)), entry.label ?? "-",
+             entry.pinned ? "yes" : "", entry.lastVerify?.text(now: now) ?? "-", entry.lastDrill?.text(now: now) ?? "-",
+             entry.problem != nil ? "unreadable manifest" : entry.complete ? "complete" : "INCOMPLETE"]
         }
         return TextTable.render(header: header, rows: rows)
     }
 
     static func age(since date: Date, now: Date = Date()) -> String {
-        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        span(now.timeIntervalSince(date))
+    }
+
+    /// `12s`, `42m`, `5h`, `3d`: coarse on purpose, for tables.
+    static func span(_ interval: TimeInterval) -> String {
+        let seconds = max(0, Int(interval))
         switch seconds {
+        case ..<60: return "\(seconds)s"
         case ..<3600: return "\(seconds / 60)m"
         case ..<86400: return "\(seconds / 3600)h"
         default: return "\(seconds / 86400)d"
         }
+    }
+}
+
+/// The last verification or drill of a set, as list shows it: result and when.
+struct CheckSummary: Encodable {
+    let at: Date
+    /// `archive --quick`, `archive` or `drill`.
+    let mode: String
+    let passed: Bool
+    let differences: Int
+    let error: String?
+
+    init(_ record: VerificationRecord) {
+        at = record.startedAt
+        mode = record.mode
+        passed = record.passed
+        differences = record.differences
+        error = nil
+    }
+
+    init(_ report: DrillReport) {
+        at = report.startedAt
+        mode = "drill"
+        passed = report.passed
+        differences = report.differences.count
+        error = report.error
+    }
+
+    /// `ok quick, 2h ago`, `FAILED 3 diff, 1d ago`.
+    func text(now: Date) -> String {
+        let result = passed ? "ok" : error != nil ? "FAILED" : "FAILED \(differences) diff"
+        let kind = mode == "archive --quick" ? " quick" : mode == "archive" ? " full" : ""
+        return "\(result)\(kind), \(SetListing.age(since: at, now: now)) ago"
+    }
+}
+
+/// The repository's verification records and drill reports, read once and looked up per set.
+struct RepositoryHistory {
+    private let verificationsBySet: [String: [VerificationRecord]]
+    private let drillsBySet: [String: [DrillReport]]
+
+    init(_ repository: LocalRepository) {
+        verificationsBySet = Dictionary(grouping: repository.verifications(), by: \.set)
+        drillsBySet = Dictionary(grouping: DrillRunner.history(repository: repository.path).sorted { $0.startedAt < $1.startedAt }, by: \.set)
+    }
+
+    /// Oldest first.
+    func verifications(of id: BackupID) -> [VerificationRecord] { verificationsBySet[id.rawValue] ?? [] }
+    func drills(of id: BackupID) -> [DrillReport] { drillsBySet[id.rawValue] ?? [] }
+}
+
+/// `arkiv list --drills`: every drill, oldest first.
+enum DrillListing {
+    static func table(_ reports: [DrillReport], now: Date = Date()) -> String {
+        guard !reports.isEmpty else { return "no drills yet (arkiv drill keeps its reports in <repo>/drills/)" }
+        let formatter = ISO8601DateFormatter()
+        let header = ["STARTED (UTC)", "AGE", "SET", "RESULT", "RPO", "RTO", "TABLES", "ROWS", "DIFFERENCES"]
+        let rows = reports.sorted { $0.startedAt < $1.startedAt }.map { report -> [String] in
+            [formatter.string(from: report.startedAt), SetListing.age(since: report.startedAt, now: now), report.set,
+             report.passed ? "passed" : report.error != nil ? "FAILED (error)" : "FAILED",
+             SetListing.span(report.backupAgeSeconds),
+             String(format: "%.1f s", report.totalSeconds), String(report.tables), String(report.rows), String(report.differences.count)]
+        }
+        return TextTable.render(header: header, rows: rows)
+    }
+}
+
+/// The JSON every listing command prints: sorted keys, ISO 8601 dates, readable.
+enum RecordJSON {
+    static func string<Value: Encodable>(_ value: Value) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
 

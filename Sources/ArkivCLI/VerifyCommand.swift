@@ -49,6 +49,7 @@ struct VerifyArchiveCommand: ParsableCommand {
             throw ValidationError("a full check decrypts the set: give --identity or --passphrase-file (or use --quick)")
         }
         let result = try verifier.run()
+        verifier.keepRecord(of: result, reporter: ProgressReporter(mode: .automatic))
         try VerifyOutput.emit(result, json: json, reportFile: report)
     }
 }

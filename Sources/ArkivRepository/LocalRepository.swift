@@ -5,10 +5,13 @@ import Foundation
 ///
 /// Layout (see docs/FORMAT.md):
 /// ```
-/// <repository>/lock                    the flock that backup and prune take
+/// <repository>/lock                    the flock that backup, prune, pin and unpin take
 /// <repository>/<backup-id>/            one backup set
 ///     <schema>.arkiv                   archive files, each renamed into place when complete
 ///     manifest.json                    written last: a set without it is incomplete
+/// <repository>/pins/<backup-id>.json   a pin or unpin given after the backup
+/// <repository>/verifications/          a record of every `verify archive`
+/// <repository>/drills/                 a report of every drill
 /// ```
 public struct LocalRepository: Sendable {
     public static let manifestName = "manifest.json"
@@ -50,7 +53,8 @@ public struct LocalRepository: Sendable {
             throw .io(operation: "list", path: path, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
         }
         return names.compactMap { name -> SetEntry? in
-            guard let id = try? BackupID(parsing: name), FileSystem.isDirectory(path + "/" + name) else { return nil }
+            // A symbolic link named like a set is not one of ours: never listed, restored or pruned.
+            guard let id = try? BackupID(parsing: name), FileSystem.isRealDirectory(path + "/" + name) else { return nil }
             let entry = SetEntry(id: id, path: path + "/" + name)
             return includeIncomplete || entry.isComplete ? entry : nil
         }.sorted { $0.id < $1.id }
@@ -64,7 +68,7 @@ public struct LocalRepository: Sendable {
         }
         let id = try BackupID(parsing: idOrLatest)
         let entry = SetEntry(id: id, path: path + "/" + id.rawValue)
-        guard FileSystem.isDirectory(entry.path) else { throw .setNotFound(repository: path, id: id.rawValue) }
+        guard FileSystem.isRealDirectory(entry.path) else { throw .setNotFound(repository: path, id: id.rawValue) }
         guard entry.isComplete else { throw .setIncomplete(repository: path, id: id.rawValue) }
         return entry
     }

@@ -49,11 +49,14 @@ public func executableURL(_ name: String) throws -> URL {
     throw TestSetupError("executable \(name) not found near \(Bundle.main.bundleURL.path); build it with `swift build` or set ARKIV_BIN_DIR")
 }
 
-/// Runs any program by path and waits for it.
-public func runProgram(_ path: String, _ arguments: [String]) throws -> ProcessOutcome {
+/// Runs any program by path and waits for it; `environment` is added to this process's.
+public func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutcome {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

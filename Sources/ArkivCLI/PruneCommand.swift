@@ -1,0 +1,183 @@
+import ArgumentParser
+import ArkivEngine
+import ArkivRepository
+import Foundation
+
+/// `arkiv prune` / `arkiv-prune`: retention by policy, restic `forget`-style.
+public struct PruneCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove backup sets the retention rules no longer keep; never a pinned one, never the newest complete one.",
+        discussion: """
+            Sets are walked newest first. --keep-last N keeps the newest N; --keep-hourly/daily/weekly/monthly/yearly N \
+            keep the newest set of each of the N most recent hours/days/ISO weeks/months/years (UTC) that have one; \
+            --keep-within D keeps every set at most D older than the newest set (D like 30d, 2w, 36h, 1d12h). A rule \
+            with room left when the walk reaches the oldest set keeps that one too. Pinned sets, the newest complete set \
+            and sets whose manifest cannot be read are always kept. Incomplete sets (no manifest) older than \
+            --incomplete-grace are removed. Prune takes the repository lock (exit 4 while a backup runs), also with \
+            --dry-run, which prints the plan and removes nothing.
+            """)
+
+    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    var repo: String
+
+    @Option(name: .customLong("keep-last"), help: ArgumentHelp("Keep the newest N sets.", valueName: "n"))
+    var keepLast: Int?
+
+    @Option(name: .customLong("keep-hourly"), help: ArgumentHelp("Keep the newest set of each of the last N hours that have one.", valueName: "n"))
+    var keepHourly: Int?
+
+    @Option(name: .customLong("keep-daily"), help: ArgumentHelp("Keep the newest set of each of the last N days that have one.", valueName: "n"))
+    var keepDaily: Int?
+
+    @Option(name: .customLong("keep-weekly"), help: ArgumentHelp("Keep the newest set of each of the last N ISO weeks that have one.", valueName: "n"))
+    var keepWeekly: Int?
+
+    @Option(name: .customLong("keep-monthly"), help: ArgumentHelp("Keep the newest set of each of the last N months that have one.", valueName: "n"))
+    var keepMonthly: Int?
+
+    @Option(name: .customLong("keep-yearly"), help: ArgumentHelp("Keep the newest set of each of the last N years that have one.", valueName: "n"))
+    var keepYearly: Int?
+
+    @Option(name: .customLong("keep-within"), help: ArgumentHelp("Keep every set at most this much older than the newest (30d, 2w, 36h).", valueName: "duration"))
+    var keepWithin: DurationArgument?
+
+    @Option(name: .customLong("incomplete-grace"), help: ArgumentHelp("Leave incomplete sets younger than this (a backup may still be writing).", valueName: "duration"))
+    var incompleteGrace: DurationArgument = DurationArgument(seconds: 24 * 3600)
+
+    @Flag(name: .customLong("dry-run"), help: "Print the plan (every set, keep or remove, and why) and remove nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the plan and what was removed as JSON on stdout.")
+    var json = false
+
+    public init() {}
+
+    public func validate() throws {
+        let counts = [("--keep-last", keepLast), ("--keep-hourly", keepHourly), ("--keep-daily", keepDaily),
+                      ("--keep-weekly", keepWeekly), ("--keep-monthly", keepMonthly), ("--keep-yearly", keepYearly)]
+        for (flag, value) in counts {
+            if let value, value < 0 { throw ValidationError("\(flag) must be 0 or more, not \(value)") }
+        }
+        guard counts.contains(where: { ($0.1 ?? 0) > 0 }) || keepWithin != nil else {
+            throw ValidationError("give at least one rule (--keep-last, --keep-daily, …, --keep-within): without one, prune would keep only the newest and the pinned sets")
+        }
+    }
+
+    var policy: RetentionPolicy {
+        RetentionPolicy(keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly,
+                        keepMonthly: keepMonthly, keepYearly: keepYearly, keepWithin: keepWithin?.seconds,
+                        incompleteGrace: incompleteGrace.seconds)
+    }
+
+    public func run() throws {
+        let result = try Pruner(repository: try LocalRepository(path: repo), policy: policy, dryRun: dryRun).run { line in
+            if !json { print(line) }
+        }
+        if json { print(try RecordJSON.string(result)) }
+        if let failure = result.failure {
+            throw CommandFailure(.failure, failure)
+        }
+    }
+}
+
+/// A duration on the command line: `30d`, `2w`, `36h`, `90m`, `1d12h`.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    let seconds: TimeInterval
+
+    init(seconds: TimeInterval) { self.seconds = seconds }
+
+    init?(argument: String) {
+        guard let seconds = RetentionDuration.parse(argument) else { return nil }
+        self.seconds = seconds
+    }
+
+    var defaultValueDescription: String { RetentionDuration.format(seconds) }
+}
+
+/// One prune run: lock, plan, print, remove (manifest first), report.
+struct Pruner {
+    struct SetOutcome: Encodable {
+        let id: String
+        let createdAt: Date
+        let complete: Bool
+        let pinned: Bool?
+        let bytes: Int
+        /// `keep` or `remove`.
+        let action: String
+        let reasons: [String]
+        /// True once the set folder is gone.
+        var removed = false
+    }
+
+    struct Result: Encodable {
+        let repository: String
+        let dryRun: Bool
+        let policy: [String: String]
+        var sets: [SetOutcome]
+        var removedBytes = 0
+        var failure: String?
+    }
+
+    let repository: LocalRepository
+    let policy: RetentionPolicy
+    let dryRun: Bool
+
+    func run(print: (String) -> Void) throws -> Result {
+        let lock = try repository.lock(command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
+        defer { lock.release() }
+        let entries = Dictionary(uniqueKeysWithValues: try repository.sets(includeIncomplete: true).map { ($0.id, $0) })
+        let plan = Retention.plan(try repository.retentionCandidates(), policy: policy)
+        var result = Result(
+            repository: repository.path, dryRun: dryRun, policy: Self.describe(policy),
+            sets: plan.decisions.map { decision in
+                SetOutcome(id: decision.id.rawValue, createdAt: decision.id.createdAt, complete: decision.candidate.complete,
+                           pinned: decision.candidate.pinned, bytes: entries[decision.id]?.totalBytes ?? 0,
+                           action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
+            })
+        print(Self.table(result))
+        print("")
+        let toRemove = result.sets.filter { $0.action == "remove" }
+        let bytes = toRemove.reduce(0) { $0 + $1.bytes }
+        if dryRun {
+            print("dry run: \(plan.kept.count) kept, \(toRemove.count) would be removed (\(ProgressReporter.bytes(Int64(bytes)))); nothing removed")
+            return result
+        }
+        for (index, set) in result.sets.enumerated() where set.action == "remove" {
+            do {
+                try repository.removeSet(try BackupID(parsing: set.id), holding: lock)
+                result.sets[index].removed = true
+                result.removedBytes += set.bytes
+                print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")
+            } catch {
+                // Stop at the first failure: a disk or permission problem will not fix itself
+                // for the next set, and whatever was not reached is still whole.
+                result.failure = "could not remove \(set.id): \(error); nothing after it was removed"
+                return result
+            }
+        }
+        print("prune: \(plan.kept.count) kept, \(toRemove.count) removed (\(ProgressReporter.bytes(Int64(result.removedBytes))) freed)")
+        return result
+    }
+
+    static func table(_ result: Result, now: Date = Date()) -> String {
+        guard !result.sets.isEmpty else { return "no backup sets in \(result.repository)" }
+        let header = ["ID", "AGE", "SIZE", "STATE", "ACTION", "WHY"]
+        let rows = result.sets.map { set -> [String] in
+            [set.id, SetListing.age(since: set.createdAt, now: now), ProgressReporter.bytes(Int64(set.bytes)),
+             set.complete ? (set.pinned == true ? "pinned" : "complete") : "INCOMPLETE",
+             set.action == "keep" ? "keep" : "REMOVE", set.reasons.joined(separator: "; ")]
+        }
+        let rules = result.policy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        return "retention for \(result.repository): \(rules)\n\n" + TextTable.render(header: header, rows: rows)
+    }
+
+    static func describe(_ policy: RetentionPolicy) -> [String: String] {
+        var rules: [String: String] = ["incomplete-grace": RetentionDuration.format(policy.incompleteGrace)]
+        let counts = [("keep-last", policy.keepLast), ("keep-hourly", policy.keepHourly), ("keep-daily", policy.keepDaily),
+                      ("keep-weekly", policy.keepWeekly), ("keep-monthly", policy.keepMonthly), ("keep-yearly", policy.keepYearly)]
+        for (name, value) in counts { if let value { rules[name] = String(value) } }
+        if let within = policy.keepWithin { rules["keep-within"] = RetentionDuration.format(within) }
+        return rules
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The small JSON files a repository keeps beside its sets (pins, verification records): one
+/// folder per kind, each file written atomically, so a reader sees a whole record or none.
+enum RepositoryRecords {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// `<repository>/<folder>`, created (mode 0700) when missing.
+    static func folder(_ name: String, in repository: String) throws(RepositoryError) -> String {
+        let path = repository + "/" + name
+        if !FileSystem.isDirectory(path) {
+            guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+                throw .io(operation: "create directory", path: path, errno: errno)
+            }
+        }
+        return path
+    }
+
+    static func write<Record: Encodable>(_ record: Record, to path: String) throws(RepositoryError) {
+        let data: Data
+        do { data = try encoder.encode(record) } catch {
+            throw .io(operation: "encode", path: path, errno: EINVAL)
+        }
+        try FileSystem.writeAtomically(data, to: path)
+    }
+
+    /// A record, nil when absent; throws when present but unreadable (callers decide what that means).
+    static func read<Record: Decodable>(_ type: Record.Type, at path: String) throws(RepositoryError) -> Record? {
+        guard FileSystem.exists(path) else { return nil }
+        guard let size = FileSystem.size(path), size <= 1 << 20, let data = FileManager.default.contents(atPath: path) else {
+            throw .io(operation: "read", path: path, errno: EIO)
+        }
+        do { return try decoder.decode(type, from: data) } catch {
+            throw .io(operation: "parse", path: path, errno: EINVAL)
+        }
+    }
+
+    /// The `.json` files of a folder, by name (names start with a UTC timestamp: oldest first).
+    static func names(in folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+    }
+}

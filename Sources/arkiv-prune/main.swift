@@ -1,0 +1,3 @@
+import ArkivCLI
+
+CommandRunner.main(PruneCommand.self)

@@ -1,0 +1,112 @@
+import ArkivRepository
+import ArkivTestSupport
+import Foundation
+import Testing
+
+@Suite("scripts/cron/arkiv-nightly")
+struct NightlyScriptTests {
+    private var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/cron/arkiv-nightly").path
+    }
+
+    /// Stand-ins for the executables that leave a mark in the repository when run, so "nothing
+    /// ran" is provable, and "everything ran" too.
+    private func fakeExecutables(marking repo: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-fake-bin-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        for name in ["arkiv-backup", "arkiv-verify", "arkiv-prune", "arkiv-drill"] {
+            let path = folder + "/" + name
+            try Data("#!/bin/sh\necho \"$0 $*\" >> '\(repo)/ran-\(name)'\n".utf8).write(to: URL(fileURLWithPath: path))
+            chmod(path, 0o755)
+        }
+        return folder
+    }
+
+    private func policyFile(repo: String) throws -> String {
+        let path = repo + "-policy.toml"
+        try Data("[source]\nurl-env = \"ARKIV_SOURCE\"\n\n[repository]\npath = \"\(repo)\"  # the nightly sets\n".utf8)
+            .write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private func nightly(_ arguments: [String], bin: String) throws -> ProcessOutcome {
+        try runProgram(script, arguments, environment: ["ARKIV_BIN": bin])
+    }
+
+    private func jsonLines(_ text: String) throws -> [[String: Any]] {
+        try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test("a second run while the first holds the repository exits 4 and touches nothing; a free run does every step")
+    func overlappingRuns() throws {
+        let synthetic = try SyntheticRepository()
+        try synthetic.addSet(at: Date().addingTimeInterval(-86400))
+        let repo = synthetic.path
+        let bin = try fakeExecutables(marking: repo)
+        let policy = try policyFile(repo: repo)
+
+        // The first run, mid-pipeline: it holds the flock on the repository directory.
+        let first = Process()
+        first.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        first.arguments = ["python3", "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDONLY); "
+                           + "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(120)", repo]
+        let ready = Pipe()
+        first.standardOutput = ready
+        try first.run()
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        #expect(String(decoding: ready.fileHandleForReading.availableData, as: UTF8.self).hasPrefix("locked"))
+
+        let before = synthetic.snapshot()
+        let second = try nightly(["--policy", policy], bin: bin)
+        #expect(second.status == 4, "\(second.stdout)\(second.stderr)")
+        let logged = try jsonLines(second.stdout)
+        #expect(logged.count == 1)
+        #expect(logged.first?["status"] as? String == "locked")
+        #expect(logged.first?["exit"] as? Int == 4)
+        #expect(second.stderr.contains("another arkiv-nightly run holds"))
+        #expect(synthetic.snapshot() == before, "the second run changed nothing")
+
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        // A backup started by hand holds the repository lock: the nightly run does not start either.
+        let manual = try synthetic.repository.lock(command: "arkiv-backup")
+        let beside = try nightly(["--policy", policy], bin: bin)
+        #expect(beside.status == 4, "\(beside.stdout)\(beside.stderr)")
+        #expect(beside.stderr.contains("arkiv-backup"))
+        #expect(synthetic.snapshot() == before)
+        manual.release()
+
+        // Free: every step runs, in order, each logged with its exit code and duration.
+        let free = try nightly(["--policy", policy], bin: bin)
+        #expect(free.status == 0, "\(free.stdout)\(free.stderr)")
+        let steps = try jsonLines(free.stdout)
+        #expect(steps.map { $0["step"] as? String } == ["backup", "verify", "prune", "drill", "nightly"])
+        #expect(steps.allSatisfy { $0["status"] as? String == "ok" && $0["exit"] as? Int == 0 && $0["seconds"] is NSNumber })
+        let verify = try String(contentsOfFile: repo + "/ran-arkiv-verify", encoding: .utf8)
+        #expect(verify.contains("archive latest --quick --policy \(policy)"))
+        #expect(try String(contentsOfFile: repo + "/ran-arkiv-drill", encoding: .utf8).contains("--if-due"))
+    }
+
+    @Test("a failed verification stops the run before prune and exits 3; bad usage exits 2")
+    func failures() throws {
+        let synthetic = try SyntheticRepository()
+        let repo = synthetic.path
+        let bin = try fakeExecutables(marking: repo)
+        try Data("#!/bin/sh\nexit 3\n".utf8).write(to: URL(fileURLWithPath: bin + "/arkiv-verify"))
+        let policy = try policyFile(repo: repo)
+        let outcome = try nightly(["--policy", policy], bin: bin)
+        #expect(outcome.status == 3)
+        let steps = try jsonLines(outcome.stdout)
+        #expect(steps.map { $0["status"] as? String } == ["ok", "difference", "skipped", "skipped", "difference"])
+        #expect(!FileManager.default.fileExists(atPath: repo + "/ran-arkiv-prune"))
+
+        #expect(try nightly([], bin: bin).status == 2)
+        #expect(try nightly(["--policy", repo + "/missing.toml"], bin: bin).status == 2)
+        #expect(try nightly(["--policy", policy, "--steps", "backup,compact"], bin: bin).status == 2)
+        #expect(try nightly(["--policy", policy], bin: repo + "/no-such-folder").status == 2)
+    }
+}
