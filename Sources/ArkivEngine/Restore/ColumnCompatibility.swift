@@ -48,10 +48,10 @@ enum ColumnCompatibility {
     /// - Parameters:
     ///   - defaults: names of the target table's columns that have a default.
     ///   - renames: `--rename-schema`, so types of a renamed schema are compared by their new name.
-    static func check(setTable: TableInfo, targetName: QualifiedName, target: TableInfo?, defaults: Set<String>,
+    ///   - display: the target table's name as SQL (`format('%I.%I')`), for the reports.
+    static func check(setTable: TableInfo, targetName: QualifiedName, display: String, target: TableInfo?, defaults: Set<String>,
                       skipMissingColumns: Bool, renames: [String: String]) -> Outcome {
         var outcome = Outcome()
-        let display = targetName.description
         guard let target else {
             outcome.problems.append(DataOnlyProblem(
                 object: display, problem: "table does not exist in the target",

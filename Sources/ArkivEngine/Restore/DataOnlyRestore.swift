@@ -61,11 +61,11 @@ struct DataOnlyRestore {
                     throw RestoreError.missingMember(schema: load.schema, member: "tables (\(load.displayName))")
                 }
                 let outcome = ColumnCompatibility.check(
-                    setTable: setTable, targetName: name, target: catalog.table(name), defaults: facts[table]?.defaults ?? [],
+                    setTable: setTable, targetName: name, display: table, target: catalog.table(name), defaults: facts[table]?.defaults ?? [],
                     skipMissingColumns: options.skipMissingColumns, renames: renames)
                 problems += outcome.problems
                 accepted += outcome.accepted
-                if let fact = facts[table] { problems += fact.problems(table: name.description, truncate: options.truncate) }
+                if let fact = facts[table] { problems += fact.problems(table: table, truncate: options.truncate) }
                 if let mapping = outcome.mapping { loads.append(Load(plan: load, mapping: mapping, table: table)) }
             }
             let keys = try LoadOrder.foreignKeys(connection, of: loads.map(\.table))

@@ -65,7 +65,7 @@ public struct DataOnlyVerifier {
             guard let entry = manifest.tables.first(where: { $0.schema == table.schema && $0.name == table.name }),
                   let sqlName = names[targetName(table)] else { continue }
             let outcome = ColumnCompatibility.check(
-                setTable: table, targetName: targetName(table), target: catalog.table(targetName(table)),
+                setTable: table, targetName: targetName(table), display: sqlName, target: catalog.table(targetName(table)),
                 defaults: facts[sqlName]?.defaults ?? [], skipMissingColumns: skipMissingColumns, renames: renameSchemas)
             accepted += outcome.accepted
             for problem in outcome.problems {
