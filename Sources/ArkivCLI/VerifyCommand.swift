@@ -170,6 +170,11 @@ struct VerifyCompareCommand: ParsableCommand {
 
 /// How every verify mode reports: a table of differences, or JSON; the exit code says it all.
 enum VerifyOutput {
+    /// DDL spans lines; a table row must not.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
     static func emit(_ report: VerifyReport, json: Bool, reportFile: String?) throws {
         let data = try report.json()
         if let reportFile {
@@ -181,7 +186,7 @@ enum VerifyOutput {
             if let accepted = report.accepted, !accepted.isEmpty {
                 print("accepted differences (structure, not judged):")
                 print(TextTable.render(header: ["OBJECT", "DIFFERENCE", "HANDLING"],
-                                       rows: accepted.map { [$0.object, String($0.difference.prefix(100)), $0.handling] }))
+                                       rows: accepted.map { [$0.object, String(Self.oneLine($0.difference).prefix(100)), $0.handling] }))
                 print()
             }
             let differences = report.differences

@@ -49,8 +49,9 @@ enum ColumnCompatibility {
     ///   - defaults: names of the target table's columns that have a default.
     ///   - renames: `--rename-schema`, so types of a renamed schema are compared by their new name.
     ///   - display: the target table's name as SQL (`format('%I.%I')`), for the reports.
+    ///   - quote: quotes a column name for the fixes' SQL.
     static func check(setTable: TableInfo, targetName: QualifiedName, display: String, target: TableInfo?, defaults: Set<String>,
-                      skipMissingColumns: Bool, renames: [String: String]) -> Outcome {
+                      skipMissingColumns: Bool, renames: [String: String], quote: (String) -> String) -> Outcome {
         var outcome = Outcome()
         guard let target else {
             outcome.problems.append(DataOnlyProblem(
@@ -70,7 +71,7 @@ enum ColumnCompatibility {
                 } else {
                     outcome.problems.append(DataOnlyProblem(
                         object: object, problem: "column \(column.type) is in the set but not in the target",
-                        fix: "add it to the target (ALTER TABLE \(display) ADD COLUMN …), or drop its values with --skip-missing-columns"))
+                        fix: "add it to the target (ALTER TABLE \(display) ADD COLUMN \(quote(column.name)) \(column.type)), or drop its values with --skip-missing-columns"))
                 }
                 continue
             }
@@ -86,7 +87,7 @@ enum ColumnCompatibility {
                 }
                 continue
             }
-            switch compareTypes(column, have, renames: renames) {
+            switch compareTypes(column, have, renames: renames, alter: "ALTER TABLE \(display) ALTER COLUMN \(quote(column.name)) TYPE \(column.type)") {
             case .same(let note):
                 columns.append(.init(source: column, target: have, handling: .same))
                 if let note { outcome.accepted.append(AcceptedDifference(object: object, difference: note, handling: "loaded as is")) }
@@ -113,7 +114,7 @@ enum ColumnCompatibility {
             if extra.isNotNull && !defaults.contains(extra.name) && extra.identity == nil {
                 outcome.problems.append(DataOnlyProblem(
                     object: object, problem: "NOT NULL column \(extra.type) of the target has no values in the set and no default",
-                    fix: "give it a default (ALTER TABLE \(display) ALTER COLUMN … SET DEFAULT …) or allow NULL"))
+                    fix: "give it a default (ALTER TABLE \(display) ALTER COLUMN \(quote(extra.name)) SET DEFAULT …) or allow NULL (… DROP NOT NULL)"))
             } else {
                 let filled = extra.identity != nil ? "its identity" : defaults.contains(extra.name) ? "its default" : "NULL"
                 outcome.accepted.append(AcceptedDifference(object: object, difference: "in the target only", handling: "filled with \(filled)"))
@@ -136,8 +137,8 @@ enum ColumnCompatibility {
         case mismatch(problem: String, fix: String)
     }
 
-    static func compareTypes(_ set: ColumnInfo, _ target: ColumnInfo, renames: [String: String]) -> TypeMatch {
-        let alter = "ALTER TABLE … ALTER COLUMN \(set.name) TYPE \(set.type)"
+    /// - Parameter alter: the statement that would give the target column the set's type.
+    static func compareTypes(_ set: ColumnInfo, _ target: ColumnInfo, renames: [String: String], alter: String) -> TypeMatch {
         if set.isVector || target.isVector {
             guard set.isVector, target.isVector, baseName(set.type) == baseName(target.type) else {
                 return .mismatch(problem: "type \(set.type) in the set, \(target.type) in the target",

@@ -62,7 +62,7 @@ struct DataOnlyRestore {
                 }
                 let outcome = ColumnCompatibility.check(
                     setTable: setTable, targetName: name, display: table, target: catalog.table(name), defaults: facts[table]?.defaults ?? [],
-                    skipMissingColumns: options.skipMissingColumns, renames: renames)
+                    skipMissingColumns: options.skipMissingColumns, renames: renames, quote: { (try? connection.quoteIdentifier($0)) ?? $0 })
                 problems += outcome.problems
                 accepted += outcome.accepted
                 if let fact = facts[table] { problems += fact.problems(table: table, truncate: options.truncate) }
@@ -75,7 +75,7 @@ struct DataOnlyRestore {
                     object: key.name, problem: "this foreign key is part of a cycle between tables and is not DEFERRABLE; only the table's owner can set it aside for the load",
                     fix: "load as the owner of \(key.child), or make the key DEFERRABLE (ALTER TABLE … ALTER CONSTRAINT … DEFERRABLE)"))
             }
-            guard problems.isEmpty else { throw RestoreError.incompatible(problems) }
+            guard problems.isEmpty else { throw RestoreError.incompatible(problems.sorted { $0.object < $1.object }) }
             for difference in accepted {
                 reporter.log("accepted", difference.description,
                              fields: ["object": difference.object, "difference": difference.difference, "handling": difference.handling])

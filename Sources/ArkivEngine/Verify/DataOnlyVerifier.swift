@@ -66,7 +66,8 @@ public struct DataOnlyVerifier {
                   let sqlName = names[targetName(table)] else { continue }
             let outcome = ColumnCompatibility.check(
                 setTable: table, targetName: targetName(table), display: sqlName, target: catalog.table(targetName(table)),
-                defaults: facts[sqlName]?.defaults ?? [], skipMissingColumns: skipMissingColumns, renames: renameSchemas)
+                defaults: facts[sqlName]?.defaults ?? [], skipMissingColumns: skipMissingColumns, renames: renameSchemas,
+                quote: { (try? connection.quoteIdentifier($0)) ?? $0 })
             accepted += outcome.accepted
             for problem in outcome.problems {
                 report.checks.append(.init(object: problem.object, check: "data-only compatible", expected: "loadable", actual: problem.problem))
