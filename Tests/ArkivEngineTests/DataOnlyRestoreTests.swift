@@ -214,6 +214,53 @@ struct DataOnlyRestoreTests {
         }
     }
 
+    @Test("partitions load after the tables their root references and before the tables referencing the root; identity on the root moves",
+          arguments: [TestServer.pg16])
+    func partitions(server: TestServer) throws {
+        let ddl = """
+            CREATE SCHEMA shop;
+            CREATE TABLE shop.customers (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL);
+            CREATE TABLE shop.orders (id bigint GENERATED ALWAYS AS IDENTITY, placed date NOT NULL,
+                customer_id bigint NOT NULL REFERENCES shop.customers, PRIMARY KEY (id, placed)) PARTITION BY RANGE (placed);
+            CREATE TABLE shop.orders_2025 PARTITION OF shop.orders FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+            CREATE TABLE shop.orders_2026 PARTITION OF shop.orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+            CREATE TABLE shop.order_lines (order_id bigint NOT NULL, placed date NOT NULL, quantity integer NOT NULL,
+                FOREIGN KEY (order_id, placed) REFERENCES shop.orders);
+            """
+        try withScratchDatabase(on: server) { source in
+            let connection = try Connection(source)
+            try connection.execute(ddl + """
+                INSERT INTO shop.customers (name) SELECT 'customer ' || i FROM generate_series(1, 3) i;
+                INSERT INTO shop.orders (placed, customer_id) SELECT DATE '2025-06-01' + i * 30, i % 3 + 1 FROM generate_series(1, 12) i;
+                INSERT INTO shop.order_lines SELECT id, placed, 2 FROM shop.orders;
+                """)
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = ["shop"]
+            let backup = try fixture.backup(backupOptions)
+            try withScratchDatabase(on: server) { target in
+                let deployed = try Connection(target)
+                try deployed.execute(ddl)
+                var options = try fixture.restoreOptions(set: backup.id.rawValue, server: server, destination: .existing(clean: false)).withTarget(target)
+                options.dataOnly = true
+                let result = try fixture.restore(options)
+                #expect(result.rows == 3 + 12 + 12)
+                var verifier = DataOnlyVerifier(repository: fixture.repository, set: backup.id.rawValue, target: target)
+                verifier.identities = [fixture.identity]
+                let report = try verifier.run()
+                #expect(report.passed, "\(report.differences)")
+                #expect(report.checks.contains { $0.object.contains("order_lines") && $0.check == "foreign key holds" })
+                let next = try deployed.queryRow("""
+                    WITH c AS (INSERT INTO shop.customers (name) VALUES ('new') RETURNING id),
+                         o AS (INSERT INTO shop.orders (placed, customer_id) SELECT DATE '2026-12-01', id FROM c RETURNING id)
+                    SELECT (SELECT id FROM c) AS customer, (SELECT id FROM o) AS orders
+                    """)
+                #expect(try next.decode(Int.self, "customer") == 4)
+                #expect(try next.decode(Int.self, "orders") == 13)
+            }
+        }
+    }
+
     @Test("a role that owns the tables but is not superuser loads the data (triggers set aside, a key cycle, sequences)", arguments: [TestServer.pg16])
     func nonSuperuser(server: TestServer) throws {
         let role = "arkiv_loader_\(UInt32.random(in: 0...UInt32.max))"

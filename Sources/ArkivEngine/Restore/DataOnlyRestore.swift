@@ -68,8 +68,10 @@ struct DataOnlyRestore {
                 if let fact = facts[table] { problems += fact.problems(table: table, truncate: options.truncate) }
                 if let mapping = outcome.mapping { loads.append(Load(plan: load, mapping: mapping, table: table)) }
             }
-            let keys = try LoadOrder.foreignKeys(connection, of: loads.map(\.table))
-            let order = LoadOrder(tables: loads.map(\.table), keys: keys)
+            let roots = try LoadOrder.roots(connection, of: loads.map(\.table))
+            let rootTables = Array(Set(roots.values)).sorted()
+            let keys = try LoadOrder.foreignKeys(connection, of: rootTables)
+            let order = LoadOrder(tables: loads.map(\.table), roots: roots, keys: keys)
             for key in order.cycleKeys where !key.isDeferrable && facts[key.child]?.owned != true {
                 problems.append(DataOnlyProblem(
                     object: key.name, problem: "this foreign key is part of a cycle between tables and is not DEFERRABLE; only the table's owner can set it aside for the load",
@@ -93,11 +95,11 @@ struct DataOnlyRestore {
             }
             try finish(connection, facts: facts, cycleKeys: order.cycleKeys)
             endPhase("data")
-            try prove(ordered, on: connection)
+            try prove(ordered, keysOf: rootTables, on: connection)
             endPhase("checks")
             // Last before COMMIT: setval is not transactional, and moving a sequence forward is
             // harmless should the COMMIT itself fail.
-            try moveSequences(ordered, states: plan.sequences, on: connection)
+            try moveSequences(of: rootTables, states: plan.sequences, on: connection)
             endPhase("sequences")
             try connection.commit()
             reporter.close()
@@ -209,20 +211,20 @@ struct DataOnlyRestore {
 
     /// Before COMMIT: every table holds exactly the manifest's rows (the load started from
     /// empty tables), and every foreign key of the loaded tables holds by a real anti-join.
-    private func prove(_ loads: [Load], on connection: Connection) throws {
+    private func prove(_ loads: [Load], keysOf tables: [String], on connection: Connection) throws {
         for load in loads {
             let count = try connection.queryRow("SELECT count(*) AS n FROM \(load.table)").decode(Int.self, "n")
             guard UInt64(count) == load.plan.expectedRows else {
                 throw RestoreError.rowCountMismatch(table: load.table, expected: load.plan.expectedRows, loaded: count)
             }
         }
-        let broken = try DatabaseChecks.foreignKeys(connection, ofTables: loads.map(\.table)).filter { !$0.passed }
+        let broken = try DatabaseChecks.foreignKeys(connection, ofTables: tables).filter { !$0.passed }
         guard broken.isEmpty else { throw RestoreError.foreignKeysBroken(broken.map { "\($0.object): \($0.actual)" }) }
     }
 
     /// Sequences owned by the loaded tables' columns (serial and identity) move past the loaded
     /// values and at least to where the set's sequence of the same name stood; never backwards.
-    private func moveSequences(_ loads: [Load], states: [SequenceState], on connection: Connection) throws {
+    private func moveSequences(of tables: [String], states: [SequenceState], on connection: Connection) throws {
         let renames = options.renameSchemas
         let setStates = Dictionary(states.map { (QualifiedName(schema: renames[$0.schema] ?? $0.schema, name: $0.name), $0) }) { first, _ in first }
         let owned = try connection.query("""
@@ -235,7 +237,7 @@ struct DataOnlyRestore {
             WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
               AND d.deptype IN ('a', 'i') AND format('%I.%I', tn.nspname, t.relname) = ANY($1::text[])
             ORDER BY 3
-            """, [loads.map(\.table)]).rows
+            """, [tables]).rows
         for row in owned {
             let sequence = try row.decode(String.self, "sequence"), table = try row.decode(String.self, "owner")
             let column = try row.decode(String.self, "column_name")

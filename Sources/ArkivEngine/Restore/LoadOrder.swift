@@ -28,7 +28,23 @@ struct LoadOrder {
     /// Keys between tables of a cycle: the order alone cannot satisfy them.
     let cycleKeys: [ForeignKey]
 
-    /// The foreign keys whose referencing table is one of `tables`.
+    /// Each table's partition root (itself when it is not a partition): a partition's foreign
+    /// keys are its root's, and a key referencing a partitioned table references every partition.
+    static func roots(_ connection: Connection, of tables: [String]) throws -> [String: String] {
+        var roots: [String: String] = [:]
+        for row in try connection.query("""
+            SELECT format('%I.%I', n.nspname, c.relname) AS name, format('%I.%I', rn.nspname, r.relname) AS root
+            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_class r ON r.oid = COALESCE(pg_catalog.pg_partition_root(c.oid), c.oid)
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace
+            WHERE format('%I.%I', n.nspname, c.relname) = ANY($1::text[])
+            """, [tables]).rows {
+            roots[try row.decode(String.self, "name")] = try row.decode(String.self, "root")
+        }
+        return roots
+    }
+
+    /// The foreign keys whose referencing table is one of `tables` (roots, see `roots`).
     static func foreignKeys(_ connection: Connection, of tables: [String]) throws -> [ForeignKey] {
         try connection.query("""
             SELECT format('%I.%I.%I', n.nspname, c.relname, k.conname) AS name, format('%I', k.conname) AS constraint_name,
@@ -49,10 +65,12 @@ struct LoadOrder {
         }
     }
 
-    /// Strongly connected components (Tarjan) of the graph child → parent: each component comes
-    /// out after every component it references, which is the load order; keys inside a
-    /// component of more than one table are the cycle's.
-    init(tables: [String], keys: [ForeignKey]) {
+    /// Strongly connected components (Tarjan) of the graph child → parent between partition
+    /// roots: each component comes out after every component it references, which is the load
+    /// order; keys inside a component of more than one root are the cycle's.
+    init(tables loaded: [String], roots: [String: String] = [:], keys: [ForeignKey]) {
+        let rootOf = { (table: String) in roots[table] ?? table }
+        let tables = Array(Set(loaded.map(rootOf)))
         let members = Set(tables)
         var parents: [String: [String]] = [:]
         for key in keys where members.contains(key.parent) && key.child != key.parent {
@@ -88,7 +106,8 @@ struct LoadOrder {
             components += 1
         }
         for table in tables.sorted() where index[table] == nil { connect(table) }
-        self.tables = order
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        self.tables = loaded.sorted { (position[rootOf($0)] ?? 0, $0) < (position[rootOf($1)] ?? 0, $1) }
         self.cycleKeys = keys.filter { key in
             key.child != key.parent && members.contains(key.parent) && component[key.child] == component[key.parent]
         }
