@@ -261,6 +261,44 @@ struct DataOnlyRestoreTests {
         }
     }
 
+    /// A column as the catalog reader describes it.
+    private func column(_ type: String, oid: UInt32, typmod: Int = -1, vector: Int? = nil) throws -> ColumnInfo {
+        let json = """
+            {"name":"c","attnum":1,"type":"\(type)","typeOID":\(oid),"typmod":\(typmod),"isNotNull":false,
+             "isVector":\(vector != nil),"vectorDimension":\(vector.map(String.init) ?? "null")}
+            """
+        return try JSONDecoder().decode(ColumnInfo.self, from: Data(json.utf8))
+    }
+
+    @Test("only lossless widenings are accepted as conversions")
+    func conversions() throws {
+        func verdict(_ set: ColumnInfo, _ target: ColumnInfo) -> String {
+            switch ColumnCompatibility.compareTypes(set, target, renames: ["crm": "crm_new"], alter: "") {
+            case .same: "same"
+            case .converted: "converted"
+            case .mismatch: "refused"
+            }
+        }
+        let numeric = { (p: Int, s: Int) in try column("numeric(\(p),\(s))", oid: 1700, typmod: (p << 16 | s) + 4) }
+        #expect(verdict(try column("integer", oid: 23), try column("bigint", oid: 20)) == "converted")
+        #expect(verdict(try column("bigint", oid: 20), try column("integer", oid: 23)) == "refused")
+        #expect(verdict(try column("character varying(10)", oid: 1043, typmod: 14), try column("text", oid: 25)) == "converted")
+        #expect(verdict(try column("character varying(10)", oid: 1043, typmod: 14), try column("character varying(20)", oid: 1043, typmod: 24)) == "converted")
+        #expect(verdict(try column("character varying(20)", oid: 1043, typmod: 24), try column("character varying(10)", oid: 1043, typmod: 14)) == "refused")
+        #expect(verdict(try numeric(12, 2), try numeric(14, 2)) == "converted")
+        #expect(verdict(try numeric(12, 2), try numeric(12, 4)) == "refused", "fewer integer digits")
+        #expect(verdict(try numeric(12, 4), try numeric(12, 2)) == "refused", "rounds")
+        #expect(verdict(try column("integer", oid: 23), try numeric(10, 0)) == "converted")
+        #expect(verdict(try column("bigint", oid: 20), try numeric(10, 0)) == "refused")
+        #expect(verdict(try column("json", oid: 114), try column("jsonb", oid: 3802)) == "refused", "jsonb rewrites documents")
+        #expect(verdict(try column("timestamp without time zone", oid: 1114), try column("timestamp with time zone", oid: 1184)) == "refused")
+        #expect(verdict(try column("text", oid: 25), try column("integer", oid: 23)) == "refused")
+        #expect(verdict(try column("crm.deal_stage", oid: 50001), try column("crm_new.deal_stage", oid: 60001)) == "same", "types follow --rename-schema")
+        #expect(verdict(try column("extensions.vector(1536)", oid: 50002, vector: 1536), try column("public.vector(1536)", oid: 60002, vector: 1536)) == "same")
+        #expect(verdict(try column("public.vector(1536)", oid: 50002, vector: 1536), try column("public.vector(768)", oid: 60002, vector: 768)) == "refused")
+        #expect(verdict(try column("public.vector(1536)", oid: 50002, vector: 1536), try column("public.halfvec(1536)", oid: 60003, vector: 1536)) == "refused")
+    }
+
     @Test("a role that owns the tables but is not superuser loads the data (triggers set aside, a key cycle, sequences)", arguments: [TestServer.pg16])
     func nonSuperuser(server: TestServer) throws {
         let role = "arkiv_loader_\(UInt32.random(in: 0...UInt32.max))"

@@ -49,13 +49,19 @@ struct DataOnlyRestore {
             let renames = options.renameSchemas
             let targetName = { (load: RestorePlan.TableLoad) in QualifiedName(schema: renames[load.schema] ?? load.schema, name: load.table) }
             let targetSchemas = Array(Set(selected.map { targetName($0).schema })).sorted()
-            let catalog = try CatalogReader(connection: connection).read(schemas: targetSchemas)
+            let present = try Self.existingSchemas(connection, targetSchemas)
+            for schema in targetSchemas where !present.contains(schema) {
+                problems.append(DataOnlyProblem(
+                    object: schema, problem: "schema does not exist in the target",
+                    fix: "deploy the structure first (the application's migrations), or load it into another schema with --rename-schema old=new"))
+            }
+            let catalog = try CatalogReader(connection: connection).read(schemas: present)
             let names = try Self.sqlNames(connection, selected.map(targetName))
             let facts = try TargetTableFacts.read(connection, tables: Array(names.values))
 
             var accepted: [AcceptedDifference] = []
             var loads: [Load] = []
-            for load in selected {
+            for load in selected where present.contains(targetName(load).schema) {
                 let name = targetName(load)
                 guard let setTable = setTables[QualifiedName(schema: load.schema, name: load.table)], let table = names[name] else {
                     throw RestoreError.missingMember(schema: load.schema, member: "tables (\(load.displayName))")
@@ -136,7 +142,7 @@ struct DataOnlyRestore {
             let mode = facts[load.table]?.canLockExclusively == true ? "SHARE ROW EXCLUSIVE" : "ROW EXCLUSIVE"
             try connection.execute("LOCK TABLE \(load.table) IN \(mode) MODE")
         }
-        if options.truncate {
+        if options.truncate && !loads.isEmpty {
             try connection.execute("TRUNCATE TABLE " + loads.map(\.table).joined(separator: ", "))
         } else {
             // Emptiness checked again under the lock: nothing slipped in since the check.
@@ -249,6 +255,12 @@ struct DataOnlyRestore {
             if try current.decode(Bool.self, "is_called"), try current.decode(Int64.self, "last_value") >= value { continue }
             try connection.execute("SELECT pg_catalog.setval(\(try connection.quoteLiteral(sequence))::pg_catalog.regclass, \(value), true)")
         }
+    }
+
+    /// The schemas of these that exist in the connection's database.
+    static func existingSchemas(_ connection: Connection, _ schemas: [String]) throws -> [String] {
+        try connection.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [schemas])
+            .rows.compactMap { $0["nspname"] }
     }
 
     /// `format('%I.%I')` of each name: the catalog's spelling, quoted only where needed.

@@ -55,8 +55,12 @@ public struct DataOnlyVerifier {
         }
         let targetName = { (table: TableInfo) in QualifiedName(schema: renameSchemas[table.schema] ?? table.schema, name: table.name) }
         let targetSchemas = chosen.map { renameSchemas[$0] ?? $0 }
-        let catalog = try DatabaseChecks.catalog(connection, schemas: targetSchemas)
-        let dumped = setTables.filter(\.isDataDumped)
+        let present = try DataOnlyRestore.existingSchemas(connection, targetSchemas)
+        for schema in targetSchemas where !present.contains(schema) {
+            report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
+        }
+        let catalog = try DatabaseChecks.catalog(connection, schemas: present)
+        let dumped = setTables.filter { $0.isDataDumped && present.contains(targetName($0).schema) }
         let names = try DataOnlyRestore.sqlNames(connection, dumped.map(targetName))
         let facts = try TargetTableFacts.read(connection, tables: Array(names.values))
 
