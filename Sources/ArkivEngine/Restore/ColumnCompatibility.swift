@@ -28,7 +28,7 @@ struct TableMapping: Sendable {
     let columns: [Column]
 
     /// COPY straight into the table needs every column of the set, in the set's types; anything
-    /// else goes through a staging table (see DataOnlyLoader).
+    /// else goes through a staging table (see DataOnlyLoad.swift).
     var needsStaging: Bool { columns.contains { $0.handling != .same } }
     var loadedColumns: [Column] { columns.filter { $0.handling != .skipped } }
     /// Identity ALWAYS columns take the set's values only with OVERRIDING SYSTEM VALUE.
