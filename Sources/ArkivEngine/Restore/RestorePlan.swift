@@ -63,15 +63,4 @@ struct RestorePlan {
         self.loads = loads.sorted { $0.bytes > $1.bytes }
         self.sequences = sequences
     }
-
-    /// A data-only plan (`--table`): these loads and sequences, no DDL.
-    init(loads: [TableLoad], sequences: [SequenceState]) {
-        schemas = Array(Set(loads.map(\.schema))).sorted()
-        finalNames = schemas
-        preData = []
-        postData = []
-        self.loads = loads
-        self.sequences = sequences
-        skipped = []
-    }
 }

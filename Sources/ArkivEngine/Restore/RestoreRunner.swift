@@ -39,13 +39,14 @@ public final class RestoreRunner {
             repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
         let plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
                                    includePrivileges: options.includePrivileges)
+        endPhase("open")
+
         if options.dataOnly || !options.tables.isEmpty {
             guard case .existing(clean: false) = options.destination else {
                 throw RestoreError.preflight(["--data-only and --table load into the existing tables of the target URL's database: not with --scratch or --clean"])
             }
             return try DataOnlyRestore(options: options, reporter: reporter).run(set: set, plan: plan, started: started)
         }
-        endPhase("open")
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
         let databaseTarget: ConnectionTarget
         switch options.destination {
