@@ -39,7 +39,7 @@ public struct RestoreCommand: ParsableCommand {
     @Flag(help: "With --into-existing: drop the restored schemas first (needs --yes).")
     var clean = false
 
-    @Flag(help: "Confirm --clean.")
+    @Flag(help: "Confirm --clean or --truncate.")
     var yes = false
 
     @Option(name: .customLong("schema"), help: ArgumentHelp("Restore only this schema (repeatable).", valueName: "name"))
@@ -47,6 +47,15 @@ public struct RestoreCommand: ParsableCommand {
 
     @Option(name: .customLong("table"), help: ArgumentHelp("With --into-existing: load only this table's rows into its existing, empty table (repeatable).", valueName: "schema.table"))
     var tables: [String] = []
+
+    @Flag(name: .customLong("data-only"), help: "Load only the rows, into the target's existing tables (deployed by the application's migrations): compatibility check first, one transaction.")
+    var dataOnly = false
+
+    @Flag(help: "With --data-only or --table: empty the target tables first, in the same transaction (needs --yes).")
+    var truncate = false
+
+    @Flag(name: .customLong("skip-missing-columns"), help: "With --data-only: leave out the set's columns the target lacks instead of stopping.")
+    var skipMissingColumns = false
 
     @Option(name: .customLong("rename-schema"), help: ArgumentHelp("Restore schema old under the name new (repeatable).", valueName: "old=new"))
     var renames: [String] = []
@@ -73,7 +82,11 @@ public struct RestoreCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard scratch != intoExisting else { throw ValidationError("choose --scratch (a new database) or --into-existing") }
+        if dataOnly && (scratch || clean) { throw ValidationError("--data-only loads into the existing tables of the --target database: not with --scratch or --clean") }
+        if truncate && !dataOnly && tables.isEmpty { throw ValidationError("--truncate goes with --data-only or --table") }
+        if truncate && !yes { throw ValidationError("--truncate empties the target tables first: confirm with --yes") }
+        if skipMissingColumns && !dataOnly && tables.isEmpty { throw ValidationError("--skip-missing-columns goes with --data-only or --table") }
+        guard dataOnly || scratch != intoExisting else { throw ValidationError("choose --scratch (a new database) or --into-existing") }
         if scratchName != nil && !scratch { throw ValidationError("--scratch-name goes with --scratch") }
         if clean && !intoExisting { throw ValidationError("--clean goes with --into-existing") }
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
@@ -86,7 +99,9 @@ public struct RestoreCommand: ParsableCommand {
         _ = try renameMap()
     }
 
-    func renameMap() throws -> [String: String] {
+    func renameMap() throws -> [String: String] { try Self.renameMap(renames) }
+
+    static func renameMap(_ renames: [String]) throws -> [String: String] {
         var map: [String: String] = [:]
         for rename in renames {
             let parts = rename.split(separator: "=", maxSplits: 1).map(String.init)
@@ -108,13 +123,22 @@ public struct RestoreCommand: ParsableCommand {
         options.schemas = schemas
         options.renameSchemas = try renameMap()
         options.tables = tables
+        options.dataOnly = dataOnly
+        options.truncate = truncate
+        options.skipMissingColumns = skipMissingColumns
         options.jobs = jobs
         options.maintenanceWorkMemory = maintenanceWorkMemory
         options.identities = try KeySources.identities(files: keys.identities)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner
         options.includePrivileges = !scratch && !noPrivileges
-        let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()
+        let result: RestoreResult
+        do {
+            result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()
+        } catch RestoreError.incompatible(let problems) {
+            throw CommandFailure(.failure, "the target cannot take this data as it is; nothing was loaded:\n"
+                + TextTable.render(header: ["OBJECT", "PROBLEM", "FIX"], rows: problems.map { [$0.object, $0.problem, $0.fix] }))
+        }
         print(json ? try Self.json(result) : Self.text(result))
     }
 

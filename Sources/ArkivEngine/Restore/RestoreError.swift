@@ -6,6 +6,10 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
     case unknownSchema(String, inSet: [String])
     case rowCountMismatch(table: String, expected: UInt64, loaded: Int)
     case statementFailed(kind: String, name: String, error: String)
+    /// A data-only load's compatibility check: every problem of every table, found before a byte was loaded.
+    case incompatible([DataOnlyProblem])
+    /// Foreign keys with orphaned rows after a data-only load, found before COMMIT.
+    case foreignKeysBroken([String])
 
     public var description: String {
         switch self {
@@ -21,6 +25,10 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
             "\(table): the manifest records \(expected) rows but \(loaded) were loaded"
         case .statementFailed(let kind, let name, let error):
             "restoring \(kind) \(name) failed: \(error)"
+        case .incompatible(let problems):
+            "the target cannot take this data as it is; nothing was loaded:\n  " + problems.map(\.description).joined(separator: "\n  ")
+        case .foreignKeysBroken(let keys):
+            "foreign keys do not hold after the load, so it was rolled back; nothing was loaded:\n  " + keys.joined(separator: "\n  ")
         }
     }
 }

@@ -25,6 +25,13 @@ public struct RestoreOptions: Sendable {
     /// `schema.table` names whose data alone is loaded into the existing structure of the target
     /// (with `.existing`): no DDL, the tables must exist and be empty.
     public var tables: [String] = []
+    /// Data only, into the target's existing tables (deployed by another tool): no DDL; a
+    /// compatibility check first, then one transaction (see DataOnlyRestore).
+    public var dataOnly = false
+    /// With `dataOnly` (or `tables`): empty the target tables first, in the same transaction.
+    public var truncate = false
+    /// With `dataOnly`: columns of the set the target lacks are left out instead of stopping the load.
+    public var skipMissingColumns = false
     public var jobs = 2
     /// `maintenance_work_mem` for the restore's own index builds (a PostgreSQL size such as
     /// `1GB`); nil keeps the server's. See `RestoreRunner.workerConnection`.

@@ -68,16 +68,4 @@ struct RestorePlan {
         self.sequences = sequences
         self.partitionedTables = partitioned
     }
-
-    /// A data-only plan (`--table`): these loads and sequences, no DDL.
-    init(loads: [TableLoad], sequences: [SequenceState]) {
-        schemas = Array(Set(loads.map(\.schema))).sorted()
-        finalNames = schemas
-        preData = []
-        postData = []
-        self.loads = loads
-        self.sequences = sequences
-        skipped = []
-        partitionedTables = []
-    }
 }

@@ -41,8 +41,11 @@ public final class RestoreRunner {
                                    includePrivileges: options.includePrivileges)
         endPhase("open")
 
-        if !options.tables.isEmpty {
-            return try restoreTableData(set: set, plan: plan, started: started)
+        if options.dataOnly || !options.tables.isEmpty {
+            guard case .existing(clean: false) = options.destination else {
+                throw RestoreError.preflight(["--data-only and --table load into the existing tables of the target URL's database: not with --scratch or --clean"])
+            }
+            return try DataOnlyRestore(options: options, reporter: reporter).run(set: set, plan: plan, started: started)
         }
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
         let databaseTarget: ConnectionTarget
@@ -102,61 +105,6 @@ public final class RestoreRunner {
         return RestoreResult(
             set: set.manifest.backupID, database: database, target: connection.target.description, tables: plan.loads.count,
             rows: rows, phases: phases, skipped: plan.skipped.map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
-    }
-
-    /// `--table`: only the rows of some tables, into tables that already exist and are empty.
-    /// Each table is one transaction: it is loaded whole or not at all.
-    private func restoreTableData(set: OpenedBackupSet, plan: RestorePlan, started: Date) throws -> RestoreResult {
-        guard case .existing = options.destination else {
-            throw RestoreError.preflight(["--table loads data into an existing structure: use it with --into-existing"])
-        }
-        let connection = try Connection(options.target, applicationName: "arkiv-restore")
-        try prepareSession(connection)
-        var problems: [String] = []
-        var loads: [RestorePlan.TableLoad] = []
-        for name in options.tables {
-            let wanted = try QualifiedName(parsing: name)
-            guard let load = plan.loads.first(where: { $0.schema == wanted.schema && $0.table == wanted.name }) else {
-                problems.append("table \(name) has no data in backup set \(set.manifest.backupID)")
-                continue
-            }
-            let table = try connection.quoteQualified(load.schema, load.table)
-            let exists = try connection.queryRow("SELECT to_regclass($1) IS NOT NULL AS present", [table]).decode(Bool.self, "present")
-            guard exists else {
-                problems.append("table \(load.displayName) does not exist in database \(connection.database); create its structure first")
-                continue
-            }
-            if try !connection.query("SELECT 1 FROM \(table) LIMIT 1").rows.isEmpty {
-                problems.append("table \(load.displayName) in database \(connection.database) is not empty; rows are never mixed into existing ones")
-            }
-            loads.append(load)
-        }
-        guard problems.isEmpty else { throw RestoreError.preflight(problems) }
-        endPhase("preflight")
-        let rows = try loadData(RestorePlan(loads: loads, sequences: []), readers: set.readers, target: options.target)
-        endPhase("data")
-        // Sequences owned by the loaded tables' columns move past the loaded values.
-        for load in loads {
-            let owned = try connection.query("""
-                SELECT format('%I.%I', sn.nspname, s.relname) AS sequence, format('%I', a.attname) AS column
-                FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-                JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
-                JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-                WHERE d.refobjid = $1::regclass AND d.deptype IN ('a', 'i')
-                """, [try connection.quoteQualified(load.schema, load.table)]).rows
-            for sequence in owned {
-                guard let name = sequence["sequence"], let column = sequence["column"] else { continue }
-                let table = try connection.quoteQualified(load.schema, load.table)
-                try connection.execute("""
-                    SELECT pg_catalog.setval(\(try connection.quoteLiteral(name))::regclass, COALESCE(m, 1), m IS NOT NULL)
-                    FROM (SELECT max(\(column)) AS m FROM \(table)) loaded
-                    """)
-            }
-        }
-        endPhase("sequences")
-        reporter.close()
-        return RestoreResult(set: set.manifest.backupID, database: connection.database, target: connection.target.description,
-                             tables: loads.count, rows: rows, phases: phases, skipped: [], seconds: Date().timeIntervalSince(started))
     }
 
     /// `arkiv_scratch_20261125t031500z_4f9a1c`: lower case, and within PostgreSQL's 63 bytes.
@@ -224,18 +172,6 @@ public final class RestoreRunner {
     /// Each table in its own transaction: TRUNCATE (cheap on an empty table, and it makes the
     /// table new in this transaction) then COPY … FREEZE, so rows are written frozen once
     /// instead of being rewritten by the first VACUUM.
-    private func loadData(_ plan: RestorePlan, readers: [String: ArchiveReader], target: ConnectionTarget) throws -> Int {
-        let pool = WorkerPool<RestorePlan.TableLoad, Int>(jobs: plan.loads)
-        let reporter = self.reporter
-        let counts = try pool.run(
-            workers: min(options.jobs, max(plan.loads.count, 1)),
-            connect: { try Self.workerConnection(target, maintenanceWorkMemory: nil) },
-            perform: { load, connection in
-                try Self.loadTable(load, readers: readers, into: connection, reporter: reporter)
-            })
-        return counts.reduce(0, +)
-    }
-
     static func loadTable(
         _ load: RestorePlan.TableLoad, readers: [String: ArchiveReader], into connection: Connection, reporter: ProgressReporter
     ) throws -> Int {

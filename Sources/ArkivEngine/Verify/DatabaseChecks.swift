@@ -70,6 +70,21 @@ enum DatabaseChecks {
         for row in invalidIndexes {
             checks.append(.init(object: row["name"] ?? "?", check: "index valid", expected: "valid", actual: "invalid"))
         }
+        checks += try keyChecks(connection, filter: "n.nspname = ANY($1::text[])", [schemas], kinds: ["f", "u", "p"])
+        return checks
+    }
+
+    /// Foreign keys of some tables (`format('%I.%I')` names), each proven with a real anti-join:
+    /// what a data-only load checks before it commits, and what its verification re-checks.
+    static func foreignKeys(_ connection: Connection, ofTables tables: [String]) throws -> [VerifyReport.Check] {
+        try keyChecks(connection, filter: "format('%I.%I', n.nspname, c.relname) = ANY($1::text[])", [tables], kinds: ["f"])
+    }
+
+    /// Foreign keys (anti-join: orphaned rows) and unique keys (GROUP BY: duplicated keys) of the
+    /// constraints the filter selects.
+    private static func keyChecks(_ connection: Connection, filter: String, _ parameters: [(any PostgresTextEncodable)?],
+                                  kinds: [String]) throws -> [VerifyReport.Check] {
+        var checks: [VerifyReport.Check] = []
         let keys = try connection.query("""
             SELECT k.contype, format('%I.%I.%I', n.nspname, c.relname, k.conname) AS name,
                    format('%I.%I', n.nspname, c.relname) AS child,
@@ -81,8 +96,8 @@ enum DatabaseChecks {
             FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_class c ON c.oid = k.conrelid
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_catalog.pg_class p ON p.oid = k.confrelid LEFT JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-            WHERE n.nspname = ANY($1::text[]) AND k.contype IN ('f', 'u', 'p') AND k.conparentid = 0 ORDER BY 2
-            """, [schemas]).rows
+            WHERE \(filter) AND k.contype = ANY($2::text[]) AND k.conparentid = 0 ORDER BY 2
+            """, parameters + [kinds]).rows
         for key in keys {
             guard let name = key["name"], let child = key["child"], let columnText = key["columns"],
                   let columns = PostgresArrayLiteral.parse(columnText)?.compactMap({ $0 }), !columns.isEmpty else { continue }

@@ -30,6 +30,9 @@ public struct VerifyReport: Codable, Sendable {
     public let startedAt: Date
     public var seconds: Double = 0
     public var checks: [Check] = []
+    /// `verify restored --data-only`: structural differences between the set and the target
+    /// that the data-only load accepts, listed rather than judged (nil in the other modes).
+    public var accepted: [AcceptedDifference]?
 
     public init(mode: String, set: String, startedAt: Date = Date()) {
         self.mode = mode

@@ -1,0 +1,129 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+
+/// The steps of a data-only load after its check, all inside its one transaction.
+extension DataOnlyRestore {
+    /// Locks, TRUNCATE, user INSERT triggers off, cycle keys deferred or set aside.
+    func prepare(_ connection: Connection, loads: [Load], facts: [String: TargetTableFacts], cycleKeys: [LoadOrder.ForeignKey]) throws {
+        for load in loads {
+            // SHARE ROW EXCLUSIVE keeps other writers out until COMMIT; a role with INSERT alone
+            // may only take ROW EXCLUSIVE.
+            let mode = facts[load.table]?.canLockExclusively == true ? "SHARE ROW EXCLUSIVE" : "ROW EXCLUSIVE"
+            try connection.execute("LOCK TABLE \(load.table) IN \(mode) MODE")
+        }
+        if options.truncate && !loads.isEmpty {
+            try connection.execute("TRUNCATE TABLE " + loads.map(\.table).joined(separator: ", "))
+        } else {
+            // Emptiness checked again under the lock: nothing slipped in since the check.
+            for load in loads where try connection.queryRow("SELECT EXISTS (SELECT 1 FROM \(load.table)) AS rows").decode(Bool.self, "rows") {
+                throw RestoreError.incompatible([TargetTableFacts.notEmpty(load.table)])
+            }
+        }
+        for load in loads {
+            for trigger in facts[load.table]?.insertTriggers ?? [] {
+                try connection.execute("ALTER TABLE \(load.table) DISABLE TRIGGER \(trigger.name)")
+            }
+        }
+        for key in cycleKeys {
+            if key.isDeferrable {
+                try connection.execute("SET CONSTRAINTS \(key.qualifiedConstraint) DEFERRED")
+            } else {
+                try connection.execute("ALTER TABLE \(key.child) DROP CONSTRAINT \(key.constraint)")
+            }
+        }
+    }
+
+    /// One table: COPY straight in when the set's columns are all there in the same types,
+    /// otherwise COPY into a staging table of the set's types and INSERT … SELECT by name
+    /// (binary COPY input must be exactly the column's type, so a converted or left-out column
+    /// cannot be fed to the table directly).
+    func load(_ load: Load, staging: String, readers: [String: ArchiveReader], on connection: Connection) throws -> Int {
+        guard let reader = readers[load.plan.schema] else { throw RestoreError.missingMember(schema: load.plan.schema, member: "archive") }
+        let format = load.plan.format == "binary" ? "binary" : "text"
+        let mapping = load.mapping
+        let copied: Int
+        if !mapping.needsStaging {
+            copied = try TableLoader.load(
+                member: load.plan.member, of: reader, into: connection,
+                copyStatement: "COPY \(load.table) \(load.plan.copyColumnList) FROM STDIN (FORMAT \(format))",
+                table: load.plan.displayName, reporter: reporter).rows
+        } else {
+            let stage = "pg_temp.\(staging)"
+            let definitions = try mapping.columns.map { column in
+                let type = switch column.handling {
+                case .same: column.target?.type ?? column.source.type
+                case .converted: column.source.type
+                case .skipped: format == "binary" ? "bytea" : "text"  // any bytes: the values are dropped
+                }
+                return "\(try connection.quoteIdentifier(column.source.name)) \(type)"
+            }
+            try connection.execute("CREATE TEMPORARY TABLE \(stage) (\(definitions.joined(separator: ", "))) ON COMMIT DROP")
+            copied = try TableLoader.load(
+                member: load.plan.member, of: reader, into: connection,
+                copyStatement: "COPY \(stage) FROM STDIN (FORMAT \(format))", table: load.plan.displayName, reporter: reporter).rows
+            let columns = try mapping.loadedColumns.map { try connection.quoteIdentifier($0.source.name) }.joined(separator: ", ")
+            let overriding = mapping.overridesIdentity ? " OVERRIDING SYSTEM VALUE" : ""
+            try connection.execute("INSERT INTO \(load.table) (\(columns))\(overriding) SELECT \(columns) FROM \(stage); DROP TABLE \(stage)")
+        }
+        guard UInt64(copied) == load.plan.expectedRows else {
+            throw RestoreError.rowCountMismatch(table: load.plan.displayName, expected: load.plan.expectedRows, loaded: copied)
+        }
+        return copied
+    }
+
+    /// Cycle keys back (ADD CONSTRAINT validates every row), triggers back on, deferred checks run.
+    func finish(_ connection: Connection, facts: [String: TargetTableFacts], cycleKeys: [LoadOrder.ForeignKey]) throws {
+        for key in cycleKeys where !key.isDeferrable {
+            try connection.execute("ALTER TABLE \(key.child) ADD CONSTRAINT \(key.constraint) \(key.definition)")
+        }
+        for (table, fact) in facts {
+            for trigger in fact.insertTriggers {
+                try connection.execute("ALTER TABLE \(table) ENABLE \(trigger.alwaysEnabled ? "ALWAYS " : "")TRIGGER \(trigger.name)")
+            }
+        }
+        try connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    }
+
+    /// Before COMMIT: every table holds exactly the manifest's rows (the load started from
+    /// empty tables), and every foreign key of the loaded tables holds by a real anti-join.
+    func prove(_ loads: [Load], keysOf tables: [String], on connection: Connection) throws {
+        for load in loads {
+            let count = try connection.queryRow("SELECT count(*) AS n FROM \(load.table)").decode(Int.self, "n")
+            guard UInt64(count) == load.plan.expectedRows else {
+                throw RestoreError.rowCountMismatch(table: load.table, expected: load.plan.expectedRows, loaded: count)
+            }
+        }
+        let broken = try DatabaseChecks.foreignKeys(connection, ofTables: tables).filter { !$0.passed }
+        guard broken.isEmpty else { throw RestoreError.foreignKeysBroken(broken.map { "\($0.object): \($0.actual)" }) }
+    }
+
+    /// Sequences owned by the loaded tables' columns (serial and identity) move past the loaded
+    /// values and at least to where the set's sequence of the same name stood; never backwards.
+    func moveSequences(of tables: [String], states: [SequenceState], on connection: Connection) throws {
+        let renames = options.renameSchemas
+        let setStates = Dictionary(states.map { (QualifiedName(schema: renames[$0.schema] ?? $0.schema, name: $0.name), $0) }) { first, _ in first }
+        let owned = try connection.query("""
+            SELECT sn.nspname, s.relname, format('%I.%I', sn.nspname, s.relname) AS sequence,
+                   format('%I.%I', tn.nspname, t.relname) AS owner, format('%I', a.attname) AS column_name
+            FROM pg_catalog.pg_depend d
+            JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+            JOIN pg_catalog.pg_class t ON t.oid = d.refobjid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND d.deptype IN ('a', 'i') AND format('%I.%I', tn.nspname, t.relname) = ANY($1::text[])
+            ORDER BY 3
+            """, [tables]).rows
+        for row in owned {
+            let sequence = try row.decode(String.self, "sequence"), table = try row.decode(String.self, "owner")
+            let column = try row.decode(String.self, "column_name")
+            let name = QualifiedName(schema: try row.decode(String.self, "nspname"), name: try row.decode(String.self, "relname"))
+            let loaded = try connection.queryRow("SELECT max(\(column))::bigint AS m FROM \(table)").decodeIfPresent(Int64.self, "m")
+            let fromSet = setStates[name].flatMap { $0.isCalled ? $0.lastValue : nil }
+            guard let value = [loaded, fromSet].compactMap({ $0 }).max() else { continue }
+            let current = try connection.queryRow("SELECT last_value, is_called FROM \(sequence)")
+            if try current.decode(Bool.self, "is_called"), try current.decode(Int64.self, "last_value") >= value { continue }
+            try connection.execute("SELECT pg_catalog.setval(\(try connection.quoteLiteral(sequence))::pg_catalog.regclass, \(value), true)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+import Foundation
+
+/// `verify restored --data-only`: a database whose structure came from elsewhere (the
+/// application's migrations) and whose rows came from a set by a data-only load.
+///
+/// Rows, content hashes and vector facts of every table, re-read with COPY of the set's columns
+/// in the set's order and format (a column the load widened is cast back to the set's type,
+/// which gives the set's value exactly), and every foreign key of those tables by anti-join.
+/// The structure is not judged: the differences the load's compatibility check accepts, and
+/// every DDL statement that differs from the set's, are listed in the report's `accepted`.
+public struct DataOnlyVerifier {
+    public let repository: String
+    public let set: String
+    public let target: ConnectionTarget
+    public var identities: [Identity] = []
+    public var passphrase: SecureBytes?
+    /// Schemas of the set to check; empty means all.
+    public var schemas: [String] = []
+    /// `--rename-schema` as given to the load.
+    public var renameSchemas: [String: String] = [:]
+    /// As given to the load: the set's columns the target lacks are a listed difference, and
+    /// those tables' content hashes cannot be compared (their rows still are).
+    public var skipMissingColumns = false
+
+    public init(repository: String, set: String, target: ConnectionTarget) {
+        self.repository = repository
+        self.set = set
+        self.target = target
+    }
+
+    public func run() throws -> VerifyReport {
+        let started = Date()
+        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase)
+        let manifest = opened.manifest
+        let inSet = manifest.schemas.map(\.name)
+        for schema in schemas + Array(renameSchemas.keys) where !inSet.contains(schema) {
+            throw RestoreError.unknownSchema(schema, inSet: inSet)
+        }
+        let chosen = schemas.isEmpty ? inSet : inSet.filter(schemas.contains)
+        var report = VerifyReport(mode: "restored --data-only", set: manifest.backupID, startedAt: started)
+        var accepted: [AcceptedDifference] = []
+        let connection = try Connection(target, applicationName: "arkiv-verify")
+        try connection.apply(.dump(lockTimeout: "30s"))
+        try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        defer { try? connection.rollback() }
+
+        var setTables: [TableInfo] = [], setDDL: [DDLStatement] = []
+        for schema in chosen {
+            setTables += try opened.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
+            setDDL += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
+            setDDL += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
+        }
+        let targetName = { (table: TableInfo) in QualifiedName(schema: renameSchemas[table.schema] ?? table.schema, name: table.name) }
+        let targetSchemas = chosen.map { renameSchemas[$0] ?? $0 }
+        let present = try DataOnlyRestore.existingSchemas(connection, targetSchemas)
+        for schema in targetSchemas where !present.contains(schema) {
+            report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
+        }
+        let catalog = try DatabaseChecks.catalog(connection, schemas: present)
+        let dumped = setTables.filter { $0.isDataDumped && present.contains(targetName($0).schema) }
+        let names = try DataOnlyRestore.sqlNames(connection, dumped.map(targetName))
+        let facts = try TargetTableFacts.read(connection, tables: Array(names.values))
+
+        var loaded: [String] = []
+        for table in dumped {
+            guard let entry = manifest.tables.first(where: { $0.schema == table.schema && $0.name == table.name }),
+                  let sqlName = names[targetName(table)] else { continue }
+            let outcome = ColumnCompatibility.check(
+                setTable: table, targetName: targetName(table), display: sqlName, target: catalog.table(targetName(table)),
+                defaults: facts[sqlName]?.defaults ?? [], skipMissingColumns: skipMissingColumns, renames: renameSchemas,
+                quote: { (try? connection.quoteIdentifier($0)) ?? $0 })
+            accepted += outcome.accepted
+            for problem in outcome.problems {
+                report.checks.append(.init(object: problem.object, check: "data-only compatible", expected: "loadable", actual: problem.problem))
+            }
+            guard let mapping = outcome.mapping else { continue }
+            loaded.append(sqlName)
+            try connection.execute("SAVEPOINT arkiv_table")
+            do {
+                try check(entry: entry, table: table, mapping: mapping, sqlName: sqlName, catalog: catalog, on: connection,
+                          into: &report, accepted: &accepted)
+                try connection.execute("RELEASE SAVEPOINT arkiv_table")
+            } catch {
+                try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
+                report.checks.append(.failed(sqlName, "data", expected: "\(entry.rows) rows readable", error: "\(error)"))
+            }
+        }
+        // A partition's keys are its root's.
+        let roots = Array(Set(try LoadOrder.roots(connection, of: loaded).values)).sorted()
+        report.checks += try DatabaseChecks.foreignKeys(connection, ofTables: roots)
+        // Statement by statement, for the record: the names only compare when no schema was renamed.
+        if renameSchemas.isEmpty {
+            let actual = catalog.preDataInOrder + catalog.postDataInOrder
+            for difference in DatabaseChecks.compareDDL(expected: setDDL, actual: actual) where !difference.passed {
+                accepted.append(AcceptedDifference(
+                    object: difference.object, difference: "\(difference.check) differs from the set's: set \(difference.expected); target \(difference.actual)",
+                    handling: "structure is not compared in a data-only check"))
+            }
+        }
+        report.accepted = accepted
+        report.seconds = Date().timeIntervalSince(started)
+        return report
+    }
+
+    private func check(entry: Manifest.TableEntry, table: TableInfo, mapping: TableMapping, sqlName: String, catalog: CatalogSnapshot,
+                       on connection: Connection, into report: inout VerifyReport, accepted: inout [AcceptedDifference]) throws {
+        guard mapping.skippedColumns.isEmpty else {
+            let count = try connection.queryRow("SELECT count(*) AS n FROM \(sqlName)").decode(Int.self, "n")
+            report.checks.append(.init(object: sqlName, check: "rows", expected: String(entry.rows), actual: String(count)))
+            accepted.append(AcceptedDifference(
+                object: sqlName, difference: "columns \(mapping.skippedColumns.joined(separator: ", ")) were not loaded",
+                handling: "content hash not comparable; rows counted"))
+            return
+        }
+        let format = CopyRowInspector.Format(rawValue: entry.copyFormat) ?? .text
+        let expressions = try mapping.columns.map { column in
+            let name = try connection.quoteIdentifier(column.source.name)
+            return column.handling == .converted ? "\(name)::\(column.source.type)" : name
+        }
+        let inspector = try CopyRowInspector(format: format, vectorColumns: TablePlanner.vectorColumns(table))
+        try connection.copyOut("COPY (SELECT \(expressions.joined(separator: ", ")) FROM \(sqlName)) TO STDOUT"
+                               + (format == .binary ? " (FORMAT binary)" : "")) { try inspector.inspect($0) }
+        report.checks.append(.init(object: sqlName, check: "rows", expected: String(entry.rows), actual: String(inspector.rows)))
+        report.checks.append(.init(object: sqlName, check: "content hash", expected: entry.contentHash, actual: inspector.contentHash.description))
+        for column in entry.vectorColumns {
+            let seen = inspector.vectors.first { $0.column == column.name }
+            report.checks.append(.init(object: "\(sqlName).\(column.name)", check: "vector facts",
+                                       expected: RestoredVerifier.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
+                                       actual: RestoredVerifier.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
+        }
+    }
+}
