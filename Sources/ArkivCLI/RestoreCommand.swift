@@ -64,9 +64,9 @@ public struct RestoreCommand: ParsableCommand {
     var jobs: Int = 2
 
     @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
-        "maintenance_work_mem for the restore's index builds (an HNSW graph that does not fit is built on disk, several times slower).",
+        "maintenance_work_mem for the index builds (default: the server's). An HNSW graph larger than it is built on disk, several times slower; in Docker, /dev/shm must hold it.",
         valueName: "size"))
-    var maintenanceWorkMemory: String = RestoreOptions.defaultMaintenanceWorkMemory
+    var maintenanceWorkMemory: String?
 
     @OptionGroup var keys: SetKeyOptions
 
@@ -92,8 +92,8 @@ public struct RestoreCommand: ParsableCommand {
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
-        guard maintenanceWorkMemory.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) != nil else {
-            throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(maintenanceWorkMemory.debugDescription)")
+        if let size = maintenanceWorkMemory, size.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) == nil {
+            throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(size.debugDescription)")
         }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
         _ = try renameMap()

@@ -20,7 +20,7 @@ struct RestoreCommandTests {
         let name = "arkiv_cli_\(UInt32.random(in: 0...UInt32.max))"
         let restore = try runExecutable(
             "arkiv-restore", ["latest", "--repo", repo, "--target-env", "TARGET_URL", "--scratch", "--scratch-name", name,
-                              "--identity", identity, "--json"], environment: environment)
+                              "--identity", identity, "--maintenance-work-mem", "300MB", "--json"], environment: environment)
         let admin = try server.connect()
         defer { try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
         #expect(restore.status == 0, "\(restore.stderr)")
@@ -35,6 +35,7 @@ struct RestoreCommandTests {
         (["latest", "--repo", "/nonexistent"], "choose --scratch"),
         (["latest", "--repo", "/nonexistent", "--scratch", "--into-existing"], "choose --scratch"),
         (["latest", "--repo", "/nonexistent", "--into-existing", "--clean"], "--yes"),
+        (["latest", "--repo", "/nonexistent", "--scratch", "--maintenance-work-mem", "lots"], "--maintenance-work-mem takes a size"),
     ])
     func usage(arguments: [String], complaint: String) throws {
         let outcome = try runExecutable("arkiv-restore", arguments)

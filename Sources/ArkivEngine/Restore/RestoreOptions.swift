@@ -34,9 +34,10 @@ public struct RestoreOptions: Sendable {
     public var skipMissingColumns = false
     public var jobs = 2
     /// `maintenance_work_mem` for the restore's own index builds (a PostgreSQL size such as
-    /// `1GB`); nil keeps the server's. See `RestoreRunner.workerConnection`.
-    public var maintenanceWorkMemory: String? = RestoreOptions.defaultMaintenanceWorkMemory
-    public static let defaultMaintenanceWorkMemory = "1GB"
+    /// `2GB`); nil keeps the server's. Not raised by default: pgvector's parallel HNSW build
+    /// places its graph in dynamic shared memory of that size, and a Docker container's /dev/shm
+    /// (64 MB unless configured) would make a build fail that the server's own setting allows.
+    public var maintenanceWorkMemory: String?
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
     /// Off by default: a scratch database belongs to whoever restores it.
