@@ -55,6 +55,44 @@ struct RestoreTests {
         }
     }
 
+    @Test("at scale 4 (multi-chunk members, 1536-d vectors in binary COPY) every row comes back and the HNSW index is valid and used",
+          arguments: [TestServer.pg16])
+    func roundTripAtScale(server: TestServer) throws {
+        try withScratchDatabase(on: server) { source in
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let load = try runProgram(root.appendingPathComponent("scripts/fixture").path,
+                                      ["load", "--url", try server.url(database: source.databaseName), "--scale", "4"])
+            try #require(load.status == 0, "\(load.stderr)")
+            let fixture = try BackupFixture()
+            let backup = try fixture.backup(fixture.options(source: source))
+            #expect(backup.manifest.tables.contains { $0.name == "embeddings" && $0.plaintextBytes > 4 << 20 })
+            let result = try fixture.restore(try fixture.restoreOptions(set: backup.id.rawValue, server: server))
+            defer { BackupFixture.drop(result.database, on: server) }
+            let schemas = backup.manifest.schemas.map(\.name)
+            let restored = try Connection(try server.target(database: result.database))
+            #expect(try contentHashes(Connection(source), schemas: schemas) == contentHashes(restored, schemas: schemas))
+            let expected = try SchemaDump.normalized(server: server, database: source.databaseName, schemas: schemas)
+            let actual = try SchemaDump.normalized(server: server, database: result.database, schemas: schemas)
+            #expect(expected == actual, "\(SchemaDump.difference(expected, actual))")
+            let invalid = try restored.query("""
+                SELECT indexrelid::regclass::text AS name FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1::text[]) AND NOT (i.indisvalid AND i.indisready)
+                """, [schemas]).rows
+            #expect(invalid.isEmpty, "\(invalid)")
+            // Statistics exist for every restored table with rows (per-table ANALYZE ran).
+            let unanalysed = try restored.query("""
+                SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables
+                WHERE schemaname = ANY($1::text[]) AND n_live_tup > 0 AND last_analyze IS NULL
+                """, [schemas]).rows
+            #expect(unanalysed.isEmpty, "\(unanalysed)")
+            try restored.execute("SET enable_seqscan = off")
+            let plan = try restored.query("""
+                EXPLAIN SELECT id FROM vault.embeddings ORDER BY embedding OPERATOR(public.<=>) (SELECT embedding FROM vault.embeddings LIMIT 1) LIMIT 5
+                """).rows.compactMap { $0["QUERY PLAN"] }.joined(separator: "\n")
+            #expect(plan.contains("hnsw"), "\(plan)")
+        }
+    }
+
     @Test("a subset restore takes one schema and names the foreign keys it cannot create", arguments: [TestServer.pg16])
     func subset(server: TestServer) throws {
         try withScratchDatabase(on: server, template: "workspace") { source in

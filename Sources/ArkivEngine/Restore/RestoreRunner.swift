@@ -90,9 +90,11 @@ public final class RestoreRunner {
         let rows = pipeline.loadedRows
         endPhase("data+indexes")
         try execute(pipeline.sequential, on: connection)
-        // Partitioned parents hold no rows of their own; their statistics cover the partitions.
-        for parent in plan.partitionedTables {
-            try connection.execute("ANALYZE \(try connection.quoteQualified(parent.schema, parent.name))")
+        // Partitioned parents hold no rows of their own (their statistics cover the partitions);
+        // materialized views get their rows from the refresh in post-data.
+        let refreshed = plan.postData.filter { $0.kind == "refresh" }.compactMap { try? QualifiedName(parsing: $0.name) }
+        for relation in plan.partitionedTables + refreshed {
+            try connection.execute("ANALYZE \(try connection.quoteQualified(relation.schema, relation.name))")
         }
         endPhase("post-data")
         try renameSchemas(connection, plan: plan)
