@@ -10,7 +10,9 @@ public struct DrillCommand: ParsableCommand {
         discussion: "Exit 0 when the drill passed, 3 when verification found a difference, 1 when the restore failed.")
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("The set to drill (default: the newest complete one).", valueName: "backup-id"))
     var set: String = "latest"
@@ -23,11 +25,11 @@ public struct DrillCommand: ParsableCommand {
 
     @OptionGroup var keys: SetKeyOptions
 
-    @Option(help: ArgumentHelp("Parallel connections.", valueName: "n"))
-    var jobs: Int = 2
+    @Option(help: ArgumentHelp("Parallel connections (default 2).", valueName: "n"))
+    var jobs: Int?
 
-    @Flag(help: "Keep the scratch database afterwards (to look at a failure).")
-    var keep = false
+    @Flag(inversion: .prefixedNo, help: "Keep the scratch database afterwards, to look at a failure (default: dropped).")
+    var keep: Bool?
 
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write a Prometheus textfile with the results.", valueName: "file"))
     var metricsFile: String?
@@ -38,15 +40,17 @@ public struct DrillCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        let settings = try policy.load()
         var drill = DrillRunner(
-            repository: repo, target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target(),
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"),
+            target: try settings.connection(url: target, environmentVariable: targetEnvironmentVariable, { $0.drill.target }, key: "drill.target-env"),
             reporter: ProgressReporter(mode: .automatic))
         drill.set = set
-        drill.identities = try KeySources.identities(files: keys.identities)
+        drill.identities = try settings.identities(keys)
         drill.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
-        drill.jobs = jobs
-        drill.keepScratch = keep
-        drill.metricsFile = metricsFile
+        drill.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
+        drill.keepScratch = settings.value(keep, { $0.drill.keep }, default: false)
+        drill.metricsFile = settings.value(metricsFile) { $0.metricsFile }
         let report = try drill.run()
         if json {
             let encoder = JSONEncoder()

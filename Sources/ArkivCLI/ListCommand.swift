@@ -14,7 +14,9 @@ struct ListCommand: ParsableCommand {
         abstract: "List the backup sets in a repository.")
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Also list incomplete sets (a backup that did not finish).")
     var all = false
@@ -23,7 +25,8 @@ struct ListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let repository = try LocalRepository(path: repo)
+        let settings = try policy.load()
+        let repository = try LocalRepository(path: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
         let entries = try repository.sets(includeIncomplete: all).map(SetListing.init)
         if json {
             let encoder = JSONEncoder()

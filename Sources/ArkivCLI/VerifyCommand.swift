@@ -28,7 +28,9 @@ struct VerifyArchiveCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Only check files against the manifest (no key needed).")
     var quick = false
@@ -42,11 +44,13 @@ struct VerifyArchiveCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var verifier = ArchiveVerifier(repository: repo, set: set, quick: quick)
-        verifier.identities = try KeySources.identities(files: keys.identities)
+        let settings = try policy.load()
+        var verifier = ArchiveVerifier(
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set, quick: quick)
+        verifier.identities = quick ? [] : try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         if !quick && verifier.identities.isEmpty && verifier.passphrase == nil {
-            throw ValidationError("a full check decrypts the set: give --identity or --passphrase-file (or use --quick)")
+            throw ValidationError("a full check decrypts the set: give --identity, --passphrase-file or a policy with [restore] identity (or use --quick)")
         }
         let result = try verifier.run()
         try VerifyOutput.emit(result, json: json, reportFile: report)
@@ -75,7 +79,9 @@ struct VerifyRestoredCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("URL of the restored database.", valueName: "url"))
     var target: String?
@@ -92,10 +98,11 @@ struct VerifyRestoredCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        let settings = try policy.load()
         var verifier = RestoredVerifier(
-            repository: repo, set: set,
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set,
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
-        verifier.identities = try KeySources.identities(files: keys.identities)
+        verifier.identities = try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
@@ -122,6 +129,8 @@ struct VerifyCompareCommand: ParsableCommand {
     @Option(name: .customLong("schema"), help: ArgumentHelp("A schema to compare (repeatable; default: all of the source's).", valueName: "name"))
     var schemas: [String] = []
 
+    @OptionGroup var policy: PolicyOptions
+
     @Option(help: ArgumentHelp("Write the JSON report to this file.", valueName: "file"))
     var report: String?
 
@@ -129,10 +138,11 @@ struct VerifyCompareCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        let settings = try policy.load()
         var verifier = CompareVerifier(
-            source: try ConnectionOptions(url: source, urlEnvironmentVariable: sourceEnvironmentVariable).target(),
+            source: try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source"),
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
-        verifier.schemas = schemas
+        verifier.schemas = settings.list(schemas) { $0.source.schemas }
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }
