@@ -51,7 +51,8 @@ struct PolicySettings {
         !flag.isEmpty ? flag : policy.map(fromPolicy) ?? []
     }
 
-    /// A server from `--x`/`--x-env`, else the policy's, else the `PG*` environment.
+    /// A server from `--x`/`--x-env`, else the policy's, else the `PG*` environment. `key` is
+    /// the policy key naming an environment variable, for the message when it is not set.
     func connection(url: String?, environmentVariable: String?, _ fromPolicy: (Policy) -> ConnectionPolicy?,
                     key: String) throws -> ConnectionTarget {
         if url != nil || environmentVariable != nil {

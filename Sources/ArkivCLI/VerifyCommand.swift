@@ -140,7 +140,7 @@ struct VerifyCompareCommand: ParsableCommand {
     func run() throws {
         let settings = try policy.load()
         var verifier = CompareVerifier(
-            source: try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source"),
+            source: try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source.url-env"),
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
         verifier.schemas = settings.list(schemas) { $0.source.schemas }
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
