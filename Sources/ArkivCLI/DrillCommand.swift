@@ -37,12 +37,20 @@ public struct DrillCommand: ParsableCommand {
     @Flag(help: "Print the drill report as JSON on stdout.")
     var json = false
 
+    @Flag(name: .customLong("if-due"), help: "Drill only when the policy's [drill] schedule says one is due (for a daily cron line).")
+    var ifDue = false
+
     public init() {}
 
     public func run() throws {
         let settings = try policy.load()
+        let repository = try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path")
+        if ifDue, let notDue = try Self.notDue(settings, repository: repository) {
+            print(notDue)
+            return
+        }
         var drill = DrillRunner(
-            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"),
+            repository: repository,
             target: try settings.connection(url: target, environmentVariable: targetEnvironmentVariable, { $0.drill.target }, key: "drill.target-env"),
             reporter: ProgressReporter(mode: .automatic))
         drill.set = set
@@ -64,6 +72,17 @@ public struct DrillCommand: ParsableCommand {
         guard report.passed else {
             throw CommandFailure(.differenceFound, "drill of \(report.set): verification found \(report.differences.count) difference(s)")
         }
+    }
+
+    /// Why no drill is due now, or nil when one is. The last drill counts whatever its outcome:
+    /// a failed drill alerts through its exit code and metrics, not by being retried every run.
+    static func notDue(_ settings: PolicySettings, repository: String, now: Date = Date()) throws -> String? {
+        guard let schedule = settings.policy?.drill.schedule else {
+            throw CommandFailure(.usage, "--if-due needs a policy (--policy) with [drill] schedule")
+        }
+        let last = DrillRunner.history(repository: repository).map(\.startedAt).max()
+        guard let last, !schedule.isDue(now: now, lastDrill: last) else { return nil }
+        return "no drill due: the last one ran at \(ISO8601DateFormatter().string(from: last))"
     }
 
     static func text(_ report: DrillReport) -> String {

@@ -20,7 +20,7 @@ struct PolicyCommandTests {
         return url.path
     }
 
-    @Test("backup takes source, schemas, repository, recipients, label and pin from the policy; --label and --no-pin override; list and verify follow the same policy",
+    @Test("backup takes source, schemas, repository, recipients, label and pin from the policy, flags override; list, verify and drill follow the same policy",
           arguments: [TestServer.pg16])
     func backupWithPolicy(server: TestServer) throws {
         let folder = try workspace()
@@ -31,7 +31,7 @@ struct PolicyCommandTests {
         let policy = try write("""
             [source]
             url-env = "ARKIV_POLICY_TEST_SOURCE"
-            schemas = ["vault"]
+            schemas = ["vault", "billy", "renos", "crm", "flow", "shared"]
 
             [repository]
             path = "repo"
@@ -44,10 +44,18 @@ struct PolicyCommandTests {
 
             [restore]
             identity = "identity"
-            """, to: folder.appendingPathComponent("nightly.toml"))
-        let environment = ["ARKIV_POLICY_TEST_SOURCE": try server.url(database: "workspace")]
 
-        let backup = try runExecutable("arkiv", ["backup", "--policy", policy, "--label", "adhoc", "--no-pin", "--json"], environment: environment)
+            [drill]
+            target-env = "ARKIV_POLICY_TEST_DRILL"
+            schedule = "daily"
+
+            [metrics]
+            file = "drill.prom"
+            """, to: folder.appendingPathComponent("nightly.toml"))
+        let environment = ["ARKIV_POLICY_TEST_SOURCE": try server.url(database: "workspace"),
+                           "ARKIV_POLICY_TEST_DRILL": try server.url(database: "postgres")]
+
+        let backup = try runExecutable("arkiv", ["backup", "--policy", policy, "--label", "adhoc", "--no-pin", "--schema", "vault", "--json"], environment: environment)
         #expect(backup.status == 0, "\(backup.stderr)")
         let repository = try LocalRepository(path: folder.appendingPathComponent("repo").path)
         let sets = try repository.sets()
@@ -56,7 +64,7 @@ struct PolicyCommandTests {
         #expect(set.id.label == "adhoc", "--label overrides the policy's label")
         let manifest = try set.readManifest().manifest
         #expect(manifest.pinned == false, "--no-pin overrides the policy's pin = true")
-        #expect(Set(manifest.tables.map(\.schema)) == ["vault"], "the policy's schemas")
+        #expect(Set(manifest.tables.map(\.schema)) == ["vault"], "--schema replaces the policy's list")
         #expect(manifest.encryption.recipientKeyIDs == [try Recipient(recipient).keyID.description])
         let password = try #require(URLComponents(string: try server.url())?.password)
         #expect(!backup.stderr.contains(password) && !backup.stdout.contains(password))
@@ -66,7 +74,9 @@ struct PolicyCommandTests {
         #expect(second.status == 0, "\(second.stderr)")
         let pinned = try repository.sets().filter { $0.id.label == "nightly" }
         #expect(pinned.count == 1)
-        #expect(try pinned.first?.readManifest().manifest.pinned == true)
+        let nightly = try #require(try pinned.first?.readManifest().manifest)
+        #expect(nightly.pinned == true)
+        #expect(Set(nightly.tables.map(\.schema)) == ["vault", "billy", "renos", "crm", "flow", "shared"])
 
         // list finds the repository through the policy, relative to the policy's folder.
         let list = try runExecutable("arkiv", ["list", "--policy", policy, "--json"])
@@ -78,6 +88,17 @@ struct PolicyCommandTests {
         let verify = try runExecutable("arkiv-verify", ["archive", "latest", "--policy", policy])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("— OK"))
+
+        // The drill: server, identity and metrics file from the policy; then not due again today.
+        let drill = try runExecutable("arkiv-drill", ["--policy", policy, "--if-due"], environment: environment)
+        #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
+        #expect(drill.stdout.contains("PASSED"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("drill.prom").path))
+        let again = try runExecutable("arkiv-drill", ["--policy", policy, "--if-due"], environment: environment)
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("no drill due"), "\(again.stdout)")
+        let reports = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("repo/drills").path)
+        #expect(reports.count == 1, "the second run did not drill")
     }
 
     @Test("a value neither flag nor policy gives is a usage error naming both")
