@@ -53,6 +53,9 @@ public enum CommandRunner {
             exit(ExitStatus.failure.rawValue)
         } catch let error as ValidationError {
             usage(root.fullMessage(for: error))
+        } catch let error where root.exitCode(for: error) == .success {
+            // `--help` parses into a help command whose run "fails" with the help text.
+            root.exit(withError: error)
         } catch {
             report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
             exit(ExitStatus.failure.rawValue)

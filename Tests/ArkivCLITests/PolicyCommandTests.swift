@@ -101,6 +101,15 @@ struct PolicyCommandTests {
         #expect(reports.count == 1, "the second run did not drill")
     }
 
+    @Test("every command's help offers --policy and exits 0",
+          arguments: [("arkiv-backup", []), ("arkiv-restore", []), ("arkiv-verify", ["archive"]), ("arkiv-verify", ["restored"]),
+                      ("arkiv-verify", ["compare"]), ("arkiv-drill", []), ("arkiv", ["list"]), ("arkiv", ["backup"])])
+    func help(executable: String, subcommand: [String]) throws {
+        let outcome = try runExecutable(executable, subcommand + ["--help"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("--policy <file>"), "\(outcome.stdout)")
+    }
+
     @Test("a value neither flag nor policy gives is a usage error naming both")
     func missingRepository() throws {
         let bare = try runExecutable("arkiv", ["list"])

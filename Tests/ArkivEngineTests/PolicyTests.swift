@@ -298,6 +298,7 @@ struct PolicyTests {
         // 2026-11-25 is a Wednesday.
         let now = try date("2026-11-25T10:00:00Z")
         let weekly = try #require(DrillSchedule("weekly:sun"))
+        #expect(DrillSchedule("Weekly:Sunday") == weekly)
         #expect(weekly.isDue(now: now, lastDrill: nil))
         #expect(!weekly.isDue(now: now, lastDrill: try date("2026-11-22T03:00:00Z")), "ran this Sunday")
         #expect(weekly.isDue(now: now, lastDrill: try date("2026-11-21T23:59:00Z")), "last ran before Sunday")
@@ -311,7 +312,7 @@ struct PolicyTests {
         let every = try #require(DrillSchedule("every:3d"))
         #expect(!every.isDue(now: now, lastDrill: try date("2026-11-23T10:00:00Z")))
         #expect(every.isDue(now: now, lastDrill: try date("2026-11-22T10:00:00Z")))
-        for bad in ["weekly", "weekly:", "monthly:29", "every:30s", "hourly", "daily:mon"] {
+        for bad in ["weekly", "weekly:", "weekly:sundays", "monthly:29", "every:30s", "hourly", "daily:mon"] {
             #expect(DrillSchedule(bad) == nil, "\(bad)")
         }
     }

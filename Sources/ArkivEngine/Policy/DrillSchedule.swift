@@ -3,7 +3,7 @@ import Foundation
 /// When drills are due, as `[drill] schedule` states it. All times are UTC.
 ///
 /// - `daily`: once each calendar day.
-/// - `weekly:<day>` (`mon` … `sun`): once each week, from the start of that weekday.
+/// - `weekly:<day>` (`mon` … `sun`, or the full name): once each week, from the start of that weekday.
 /// - `monthly:<n>` (1–28): once each month, from the start of day n.
 /// - `every:<duration>` (e.g. `every:3d`): when the last drill is at least that old.
 ///
@@ -16,6 +16,7 @@ public enum DrillSchedule: Sendable, Equatable {
     case every(TimeInterval)
 
     static let weekdays = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+    static let dayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
     static let syntax = "daily, weekly:<mon…sun>, monthly:<1–28> or every:<duration> (e.g. every:3d)"
 
     public init?(_ text: String) {
@@ -24,7 +25,8 @@ public enum DrillSchedule: Sendable, Equatable {
         case ("daily", 1):
             self = .daily
         case ("weekly", 2):
-            guard let index = Self.weekdays.firstIndex(of: parts[1]) else { return nil }
+            // `sun` or `sunday`.
+            guard let index = Self.weekdays.firstIndex(of: parts[1]) ?? Self.dayNames.firstIndex(of: parts[1]) else { return nil }
             self = .weekly(weekday: index + 1)
         case ("monthly", 2):
             guard let day = Int(parts[1]), (1...28).contains(day) else { return nil }

@@ -24,9 +24,12 @@ public struct PolicyError: Error, CustomStringConvertible, Equatable, Sendable {
     public let file: String
     public let issues: [Issue]
 
+    /// Issues are kept in line order (stable for one line), as a reader goes through the file.
     public init(file: String, issues: [Issue]) {
         self.file = file
-        self.issues = issues
+        self.issues = issues.enumerated()
+            .sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }
+            .map(\.element)
     }
 
     public init(file: String, line: Int?, key: String?, _ message: String) {
