@@ -31,6 +31,35 @@ struct PolicyFuzzSmokeTests {
             }
         }
     }
+
+    @Test("the shipped policies with random edits return a policy or a PolicyError")
+    func mutations() throws {
+        let folder = PolicyTests.root.appendingPathComponent("policies")
+        let originals = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".toml") }.sorted()
+            .map { Array(try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8).unicodeScalars) }
+        let environment = ProcessInfo.processInfo.environment
+        var generator = SplitMix64(seed: environment["ARKIV_POLICY_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0xC0FF_EE)
+        let iterations = environment["ARKIV_POLICY_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 300
+        for _ in 0..<iterations {
+            var scalars = originals[Int(generator.next() % UInt64(originals.count))]
+            for _ in 0...Int(generator.next() % 4) where !scalars.isEmpty {
+                let at = Int(generator.next() % UInt64(scalars.count))
+                let piece = Array(Self.pieces[Int(generator.next() % UInt64(Self.pieces.count))].unicodeScalars)
+                switch generator.next() % 3 {
+                case 0: scalars.insert(contentsOf: piece, at: at)
+                case 1: scalars.removeSubrange(at..<min(scalars.count, at + Int(generator.next() % 8) + 1))
+                default: scalars.replaceSubrange(at..<min(scalars.count, at + 1), with: piece)
+                }
+            }
+            var text = ""
+            text.unicodeScalars.append(contentsOf: scalars)
+            do {
+                _ = try Policy.parse(text: text, fileName: "fuzz.toml")
+            } catch {
+                #expect(!error.issues.isEmpty, "\(text.debugDescription)")
+            }
+        }
+    }
 }
 
 /// A small deterministic generator, so a failure reproduces.
