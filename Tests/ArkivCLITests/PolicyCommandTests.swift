@@ -121,6 +121,11 @@ struct PolicyCommandTests {
         let outcome = try runExecutable("arkiv-drill", ["--policy", policy])
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("missing --repo: pass --repo or set [repository] path in \(policy)"), "\(outcome.stderr)")
+
+        let absent = folder.appendingPathComponent("absent.toml").path
+        let missing = try runExecutable("arkiv", ["list", "--policy", absent])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("\(absent): cannot read the policy file"), "\(missing.stderr)")
     }
 
     @Test("a refused policy stops every command with exit 2, naming file, line and key, never the secret",
