@@ -149,7 +149,8 @@ struct PolicyReader {
         issues.append(.init(line: scan.line(of: key), key: key, message: message))
     }
 
-    /// String values anywhere (also under unknown keys and in arrays) that carry a password.
+    /// Secret-named keys, and string values anywhere (also under unknown keys and in arrays)
+    /// that carry a password.
     mutating func findSecretValues(in value: any TOMLValueConvertible, path: [String]) {
         guard path.count <= PolicyTextScan.maximumKeyDepth + PolicyTextScan.maximumNesting + 2 else { return }
         switch value.type {
@@ -162,6 +163,11 @@ struct PolicyReader {
         case .table:
             guard let table = value.table else { return }
             for key in table.keys {
+                // The scanner found secret-named keys already; this catches any it read otherwise.
+                if PolicySecrets.isSecretName(key) {
+                    fail((path + [key]).joined(separator: "."), Policy.secretAdvice("a key named like a secret"))
+                    continue
+                }
                 guard let child = table[key] else { continue }
                 findSecretValues(in: child, path: path + [key])
             }
