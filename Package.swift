@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages, wrapped once.
@@ -39,7 +40,10 @@ let package = Package(
         .target(name: "ArkivRepository", dependencies: ["ArkivArchive"]),
         .target(
             name: "ArkivEngine",
-            dependencies: ["ArkivPostgres", "ArkivCatalog", "ArkivArchive", "ArkivRepository"]
+            dependencies: [
+                "ArkivPostgres", "ArkivCatalog", "ArkivArchive", "ArkivRepository",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
         ),
         .target(
             name: "ArkivCLI",

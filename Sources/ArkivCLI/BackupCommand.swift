@@ -12,8 +12,10 @@ public struct BackupCommand: ParsableCommand {
         discussion: """
             Every schema is read in one snapshot; tables stream through COPY into one compressed, \
             encrypted archive per schema; manifest.json is written last. The source comes from \
-            --source, --source-env or the PG* environment (~/.pgpass for the password).
+            --source, --source-env, the policy's [source] or the PG* environment (~/.pgpass for the password).
             """)
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("Source URL or conninfo (prefer --source-env, ~/.pgpass or PG* variables for passwords).", valueName: "url"))
     var source: String?
@@ -22,7 +24,7 @@ public struct BackupCommand: ParsableCommand {
     var sourceEnvironmentVariable: String?
 
     @Option(help: ArgumentHelp("The repository directory (created if missing).", valueName: "dir"))
-    var repo: String
+    var repo: String?
 
     @Option(name: .customLong("schema"), help: ArgumentHelp("A schema to back up (repeatable; default: all non-system schemas).", valueName: "name"))
     var schemas: [String] = []
@@ -36,19 +38,19 @@ public struct BackupCommand: ParsableCommand {
     @OptionGroup var encryption: EncryptionOptions
 
     @Option(help: ArgumentHelp("Compression: zstd (default), gzip or none.", valueName: "codec"))
-    var codec: String = "zstd"
+    var codec: String?
 
     @Option(help: ArgumentHelp("Compression level (zstd 1–19, gzip 1–9).", valueName: "n"))
     var level: Int?
 
-    @Option(help: ArgumentHelp("Parallel connections.", valueName: "n"))
-    var jobs: Int = 2
+    @Option(help: ArgumentHelp("Parallel connections (default 2).", valueName: "n"))
+    var jobs: Int?
 
     @Option(help: ArgumentHelp("A label for the set (a–z, 0–9, -).", valueName: "text"))
     var label: String?
 
-    @Flag(help: "Pin the set: retention never removes it.")
-    var pin = false
+    @Flag(inversion: .prefixedNo, help: "Pin the set: retention never removes it (default: not pinned).")
+    var pin: Bool?
 
     @Option(name: .customLong("lock-timeout"), help: ArgumentHelp("How long to wait for each table lock.", valueName: "duration"))
     var lockTimeout: String = "30s"
@@ -65,12 +67,12 @@ public struct BackupCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if source != nil && sourceEnvironmentVariable != nil { throw ValidationError("give --source or --source-env, not both") }
-        _ = try codecValue()
+        if codec != nil || level != nil { _ = try Self.codecValue(codec ?? "zstd", level: level) }
     }
 
-    func codecValue() throws -> Codec {
+    static func codecValue(_ codec: String, level: Int?) throws -> Codec {
         switch codec {
         case "zstd":
             let value = level ?? 3
@@ -88,16 +90,19 @@ public struct BackupCommand: ParsableCommand {
     }
 
     public func run() throws {
-        let target = try ConnectionOptions(url: source, urlEnvironmentVariable: sourceEnvironmentVariable).target()
-        var options = BackupOptions(source: target, repository: repo)
-        options.schemas = schemas
-        options.excludeSchemas = excludeSchemas
-        options.excludeTableData = excludeTableData
-        try encryption.apply(to: &options)
-        options.codec = try codecValue()
-        options.jobs = jobs
-        options.label = label
-        options.pin = pin
+        let settings = try policy.load()
+        let target = try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source.url-env")
+        var options = BackupOptions(source: target, repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
+        options.schemas = settings.list(schemas) { $0.source.schemas }
+        options.excludeSchemas = settings.list(excludeSchemas) { $0.source.excludeSchemas }
+        options.excludeTableData = settings.list(excludeTableData) { $0.source.excludeTableData }
+        try encryption.apply(to: &options, policy: settings.policy?.archive)
+        // A level on the command line goes with the command line's codec, or the policy's.
+        let codecName = settings.value(codec, { $0.archive.codec }, default: "zstd")
+        options.codec = try Self.codecValue(codecName, level: level ?? (codec == nil ? settings.policy?.archive.level : nil))
+        options.jobs = settings.value(jobs, { $0.archive.jobs }, default: 2)
+        options.label = settings.value(label) { $0.archive.label }
+        options.pin = settings.value(pin, { $0.archive.pin }, default: false)
         options.lockTimeout = lockTimeout
         options.includeOwners = !noOwner
         options.includePrivileges = !noPrivileges
@@ -124,7 +129,8 @@ struct EncryptionOptions: ParsableArguments {
     @Flag(name: .customLong("no-encryption"), help: "Store the set unencrypted (recorded in the manifest).")
     var noEncryption = false
 
-    func apply(to options: inout BackupOptions) throws {
+    /// Recipients on the command line replace the policy's; a passphrase adds to either.
+    func apply(to options: inout BackupOptions, policy: ArchivePolicy?) throws {
         if noEncryption {
             guard recipients.isEmpty, recipientsFiles.isEmpty, passphraseFile == nil, passphraseEnvironmentVariable == nil else {
                 throw ValidationError("--no-encryption cannot be combined with recipients or a passphrase")
@@ -132,7 +138,9 @@ struct EncryptionOptions: ParsableArguments {
             options.encrypt = false
             return
         }
-        options.recipients = try KeySources.recipients(strings: recipients, files: recipientsFiles)
+        let fromFlags = !recipients.isEmpty || !recipientsFiles.isEmpty
+        options.recipients = try KeySources.recipients(
+            strings: fromFlags ? recipients : policy?.recipients ?? [], files: fromFlags ? recipientsFiles : policy?.recipientFiles ?? [])
         options.passphrase = try KeySources.passphrase(file: passphraseFile, environmentVariable: passphraseEnvironmentVariable)
         guard !options.recipients.isEmpty || options.passphrase != nil else { throw KeySources.KeyError.noRecipients }
     }

@@ -10,7 +10,9 @@ public struct DrillCommand: ParsableCommand {
         discussion: "Exit 0 when the drill passed, 3 when verification found a difference, 1 when the restore failed.")
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("The set to drill (default: the newest complete one).", valueName: "backup-id"))
     var set: String = "latest"
@@ -23,11 +25,11 @@ public struct DrillCommand: ParsableCommand {
 
     @OptionGroup var keys: SetKeyOptions
 
-    @Option(help: ArgumentHelp("Parallel connections.", valueName: "n"))
-    var jobs: Int = 2
+    @Option(help: ArgumentHelp("Parallel connections (default 2).", valueName: "n"))
+    var jobs: Int?
 
-    @Flag(help: "Keep the scratch database afterwards (to look at a failure).")
-    var keep = false
+    @Flag(inversion: .prefixedNo, help: "Keep the scratch database afterwards, to look at a failure (default: dropped).")
+    var keep: Bool?
 
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write a Prometheus textfile with the results.", valueName: "file"))
     var metricsFile: String?
@@ -35,18 +37,28 @@ public struct DrillCommand: ParsableCommand {
     @Flag(help: "Print the drill report as JSON on stdout.")
     var json = false
 
+    @Flag(name: .customLong("if-due"), help: "Drill only when the policy's [drill] schedule says one is due (for a daily cron line).")
+    var ifDue = false
+
     public init() {}
 
     public func run() throws {
+        let settings = try policy.load()
+        let repository = try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path")
+        if ifDue, let notDue = try Self.notDue(settings, repository: repository) {
+            print(notDue)
+            return
+        }
         var drill = DrillRunner(
-            repository: repo, target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target(),
+            repository: repository,
+            target: try settings.connection(url: target, environmentVariable: targetEnvironmentVariable, { $0.drill.target }, key: "drill.target-env"),
             reporter: ProgressReporter(mode: .automatic))
         drill.set = set
-        drill.identities = try KeySources.identities(files: keys.identities)
+        drill.identities = try settings.identities(keys)
         drill.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
-        drill.jobs = jobs
-        drill.keepScratch = keep
-        drill.metricsFile = metricsFile
+        drill.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
+        drill.keepScratch = settings.value(keep, { $0.drill.keep }, default: false)
+        drill.metricsFile = settings.value(metricsFile) { $0.metricsFile }
         let report = try drill.run()
         if json {
             let encoder = JSONEncoder()
@@ -60,6 +72,17 @@ public struct DrillCommand: ParsableCommand {
         guard report.passed else {
             throw CommandFailure(.differenceFound, "drill of \(report.set): verification found \(report.differences.count) difference(s)")
         }
+    }
+
+    /// Why no drill is due now, or nil when one is. The last drill counts whatever its outcome:
+    /// a failed drill alerts through its exit code and metrics, not by being retried every run.
+    static func notDue(_ settings: PolicySettings, repository: String, now: Date = Date()) throws -> String? {
+        guard let schedule = settings.policy?.drill.schedule else {
+            throw CommandFailure(.usage, "--if-due needs a policy (--policy) with [drill] schedule")
+        }
+        let last = DrillRunner.history(repository: repository).map(\.startedAt).max()
+        guard let last, !schedule.isDue(now: now, lastDrill: last) else { return nil }
+        return "no drill due: the last one ran at \(ISO8601DateFormatter().string(from: last))"
     }
 
     static func text(_ report: DrillReport) -> String {

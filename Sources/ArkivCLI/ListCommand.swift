@@ -15,7 +15,9 @@ struct ListCommand: ParsableCommand {
         discussion: "--drills lists the drill history instead (every drill, oldest first).")
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Also list incomplete sets (a backup that did not finish).")
     var all = false
@@ -27,7 +29,8 @@ struct ListCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let repository = try LocalRepository(path: repo)
+        let settings = try policy.load()
+        let repository = try LocalRepository(path: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
         if drills {
             let history = DrillRunner.history(repository: repository.path)
             print(json ? try RecordJSON.string(history) : DrillListing.table(history))

@@ -19,7 +19,9 @@ public struct PruneCommand: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policyFile: PolicyOptions
 
     @Option(name: .customLong("keep-last"), help: ArgumentHelp("Keep the newest N sets.", valueName: "n"))
     var keepLast: Int?
@@ -43,7 +45,7 @@ public struct PruneCommand: ParsableCommand {
     var keepWithin: DurationArgument?
 
     @Option(name: .customLong("incomplete-grace"), help: ArgumentHelp("Leave incomplete sets younger than this (a backup may still be writing).", valueName: "duration"))
-    var incompleteGrace: DurationArgument = DurationArgument(seconds: 24 * 3600)
+    var incompleteGrace: DurationArgument?
 
     @Flag(name: .customLong("dry-run"), help: "Print the plan (every set, keep or remove, and why) and remove nothing.")
     var dryRun = false
@@ -59,19 +61,29 @@ public struct PruneCommand: ParsableCommand {
         for (flag, value) in counts {
             if let value, value < 0 { throw ValidationError("\(flag) must be 0 or more, not \(value)") }
         }
-        guard counts.contains(where: { ($0.1 ?? 0) > 0 }) || keepWithin != nil else {
-            throw ValidationError("give at least one rule (--keep-last, --keep-daily, …, --keep-within): without one, prune would keep only the newest and the pinned sets")
-        }
     }
 
-    var policy: RetentionPolicy {
-        RetentionPolicy(keepLast: keepLast, keepHourly: keepHourly, keepDaily: keepDaily, keepWeekly: keepWeekly,
-                        keepMonthly: keepMonthly, keepYearly: keepYearly, keepWithin: keepWithin?.seconds,
-                        incompleteGrace: incompleteGrace.seconds)
+    /// The policy's `[retention]`, each rule given as a flag replacing the policy's.
+    func retention(_ settings: PolicySettings) throws -> RetentionPolicy {
+        var policy = settings.policy?.retention ?? RetentionPolicy()
+        if let keepLast { policy.keepLast = keepLast }
+        if let keepHourly { policy.keepHourly = keepHourly }
+        if let keepDaily { policy.keepDaily = keepDaily }
+        if let keepWeekly { policy.keepWeekly = keepWeekly }
+        if let keepMonthly { policy.keepMonthly = keepMonthly }
+        if let keepYearly { policy.keepYearly = keepYearly }
+        if let keepWithin { policy.keepWithin = keepWithin.seconds }
+        if let incompleteGrace { policy.incompleteGrace = incompleteGrace.seconds }
+        guard policy.keepsSomething else {
+            throw ValidationError("give at least one rule (--keep-last, --keep-daily, …, --keep-within, or a policy's [retention]): without one, prune would keep only the newest and the pinned sets")
+        }
+        return policy
     }
 
     public func run() throws {
-        let result = try Pruner(repository: try LocalRepository(path: repo), policy: policy, dryRun: dryRun).run { line in
+        let settings = try policyFile.load()
+        let repository = try LocalRepository(path: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
+        let result = try Pruner(repository: repository, policy: try retention(settings), dryRun: dryRun).run { line in
             if !json { print(line) }
         }
         if json { print(try RecordJSON.string(result)) }

@@ -19,7 +19,9 @@ public struct RestoreCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("Target server URL (its database is where --scratch connects, or what --into-existing fills).", valueName: "url"))
     var target: String?
@@ -60,8 +62,8 @@ public struct RestoreCommand: ParsableCommand {
     @Option(name: .customLong("rename-schema"), help: ArgumentHelp("Restore schema old under the name new (repeatable).", valueName: "old=new"))
     var renames: [String] = []
 
-    @Option(help: ArgumentHelp("Parallel connections for the data.", valueName: "n"))
-    var jobs: Int = 2
+    @Option(help: ArgumentHelp("Parallel connections for the data (default 2).", valueName: "n"))
+    var jobs: Int?
 
     @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
         "maintenance_work_mem for the index builds (default: the server's). An HNSW graph larger than it is built on disk, several times slower; in Docker, /dev/shm must hold it.",
@@ -91,7 +93,7 @@ public struct RestoreCommand: ParsableCommand {
         if clean && !intoExisting { throw ValidationError("--clean goes with --into-existing") }
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
-        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if let size = maintenanceWorkMemory, size.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) == nil {
             throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(size.debugDescription)")
         }
@@ -116,9 +118,10 @@ public struct RestoreCommand: ParsableCommand {
     }
 
     public func run() throws {
+        let settings = try policy.load()
         let targetConnection = try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target()
         var options = RestoreOptions(
-            repository: repo, set: set, target: targetConnection,
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set, target: targetConnection,
             destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
         options.schemas = schemas
         options.renameSchemas = try renameMap()
@@ -126,9 +129,9 @@ public struct RestoreCommand: ParsableCommand {
         options.dataOnly = dataOnly
         options.truncate = truncate
         options.skipMissingColumns = skipMissingColumns
-        options.jobs = jobs
+        options.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
         options.maintenanceWorkMemory = maintenanceWorkMemory
-        options.identities = try KeySources.identities(files: keys.identities)
+        options.identities = try settings.identities(keys)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner
         options.includePrivileges = !scratch && !noPrivileges

@@ -28,7 +28,9 @@ struct VerifyArchiveCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Only check files against the manifest (no key needed).")
     var quick = false
@@ -42,11 +44,13 @@ struct VerifyArchiveCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        var verifier = ArchiveVerifier(repository: repo, set: set, quick: quick)
-        verifier.identities = try KeySources.identities(files: keys.identities)
+        let settings = try policy.load()
+        var verifier = ArchiveVerifier(
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set, quick: quick)
+        verifier.identities = quick ? [] : try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         if !quick && verifier.identities.isEmpty && verifier.passphrase == nil {
-            throw ValidationError("a full check decrypts the set: give --identity or --passphrase-file (or use --quick)")
+            throw ValidationError("a full check decrypts the set: give --identity, --passphrase-file or a policy with [restore] identity (or use --quick)")
         }
         let result = try verifier.run()
         verifier.keepRecord(of: result, reporter: ProgressReporter(mode: .automatic))
@@ -76,7 +80,9 @@ struct VerifyRestoredCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("URL of the restored database.", valueName: "url"))
     var target: String?
@@ -112,11 +118,12 @@ struct VerifyRestoredCommand: ParsableCommand {
     }
 
     func run() throws {
+        let settings = try policy.load()
         if dataOnly {
             var verifier = DataOnlyVerifier(
-                repository: repo, set: set,
+                repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set,
                 target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
-            verifier.identities = try KeySources.identities(files: keys.identities)
+            verifier.identities = try settings.identities(keys)
             verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
             verifier.schemas = schemas
             verifier.renameSchemas = try RestoreCommand.renameMap(renames)
@@ -125,9 +132,9 @@ struct VerifyRestoredCommand: ParsableCommand {
             return
         }
         var verifier = RestoredVerifier(
-            repository: repo, set: set,
+            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set,
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
-        verifier.identities = try KeySources.identities(files: keys.identities)
+        verifier.identities = try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
@@ -154,6 +161,8 @@ struct VerifyCompareCommand: ParsableCommand {
     @Option(name: .customLong("schema"), help: ArgumentHelp("A schema to compare (repeatable; default: all of the source's).", valueName: "name"))
     var schemas: [String] = []
 
+    @OptionGroup var policy: PolicyOptions
+
     @Option(help: ArgumentHelp("Write the JSON report to this file.", valueName: "file"))
     var report: String?
 
@@ -161,10 +170,11 @@ struct VerifyCompareCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        let settings = try policy.load()
         var verifier = CompareVerifier(
-            source: try ConnectionOptions(url: source, urlEnvironmentVariable: sourceEnvironmentVariable).target(),
+            source: try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source.url-env"),
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
-        verifier.schemas = schemas
+        verifier.schemas = settings.list(schemas) { $0.source.schemas }
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }

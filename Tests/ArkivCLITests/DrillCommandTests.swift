@@ -23,7 +23,10 @@ struct DrillCommandTests {
         #expect(passed.stdout.contains("PASSED"))
         #expect(passed.stdout.contains("(dropped)"))
         let admin = try server.connect()
-        #expect(try admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'arkiv_drill_%'").rows.isEmpty)
+        // Only this drill's scratch database: other tests drill on the same server meanwhile.
+        let setID = try #require(try LocalRepository(path: repo).sets().first).id.rawValue
+        let scratchQuery = "SELECT datname FROM pg_database WHERE datname LIKE 'arkiv_drill_' || lower(replace('\(setID)', '-', '_')) || '%'"
+        #expect(try admin.query(scratchQuery).rows.isEmpty)
         let history = try FileManager.default.contentsOfDirectory(atPath: repo + "/drills")
         #expect(history.count == 1)
         let prometheus = try String(contentsOfFile: metrics, encoding: .utf8)
@@ -42,7 +45,7 @@ struct DrillCommandTests {
         #expect(failed.status != 0)
         #expect(failed.stdout.contains("FAILED"))
         #expect(failed.stdout.contains(file), "the report names the damaged file")
-        #expect(try admin.query("SELECT datname FROM pg_database WHERE datname LIKE 'arkiv_drill_%'").rows.isEmpty)
+        #expect(try admin.query(scratchQuery).rows.isEmpty)
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("arkiv_last_drill_success 0"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: repo + "/drills").count == 2)
     }

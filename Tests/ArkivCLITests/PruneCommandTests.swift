@@ -95,6 +95,19 @@ struct PruneCommandTests {
         #expect(line(year.runningIncomplete).contains("keep    incomplete, younger than the 1d grace"))
         #expect(dryRun.stdout.contains("dry run: 24 kept, 343 would be removed"))
 
+        // The same rules from a policy file give the same plan; a flag overrides its rule.
+        let policyFile = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-prune-\(UUID().uuidString).toml")
+        try "[repository]\npath = \"\(repo)\"\n\n[retention]\nkeep-daily = 7\nkeep-weekly = 4\nkeep-monthly = 12\n"
+            .write(to: policyFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: policyFile) }
+        let fromPolicy = try runExecutable("arkiv-prune", ["--policy", policyFile.path, "--dry-run"])
+        #expect(fromPolicy.status == 0, "\(fromPolicy.stderr)")
+        #expect(fromPolicy.stdout == dryRun.stdout)
+        let overridden = try runExecutable("arkiv-prune", ["--policy", policyFile.path, "--keep-daily", "30", "--dry-run"])
+        // 30 daily sets instead of 7: 23 more days, 3 of whose sets the weekly rule kept already.
+        #expect(overridden.stdout.contains("dry run: 44 kept, 323 would be removed"), "\(overridden.stdout.suffix(200))")
+        #expect(overridden.stdout != dryRun.stdout)
+
         let pruned = try runExecutable("arkiv-prune", ["--repo", repo, "--json"] + policy)
         #expect(pruned.status == 0, "\(pruned.stderr)")
         let unexpected = try year.folders().symmetricDifference(year.survivingNames)

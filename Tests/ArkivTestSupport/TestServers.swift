@@ -69,12 +69,27 @@ public func withScratchDatabase<R>(
     let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     let admin = try server.connect()
     let templateClause = try template.map { " TEMPLATE \(try admin.quoteIdentifier($0))" } ?? ""
-    try admin.execute("CREATE DATABASE \(name)\(templateClause)")
+    try createDatabase(name, clause: templateClause, on: admin, waitForTemplate: template != nil)
     defer {
         // FORCE ends sessions a failed test may have left behind.
         try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
     return try body(server.target(database: name))
+}
+
+/// Tests run in parallel, and some read the template database directly (as a backup source);
+/// PostgreSQL refuses to copy a database while anyone is connected to it (55006): wait a little.
+private func createDatabase(_ name: String, clause: String, on admin: Connection, waitForTemplate: Bool) throws {
+    for _ in 0..<300 {
+        do {
+            try admin.execute("CREATE DATABASE \(name)\(clause)")
+            return
+        } catch {
+            guard waitForTemplate, error.sqlState == "55006" else { throw error }
+            usleep(200_000)
+        }
+    }
+    try admin.execute("CREATE DATABASE \(name)\(clause)")
 }
 
 /// The process's resident set size in bytes, from /proc (Linux).
