@@ -18,8 +18,8 @@ struct RestorePlan {
     let schemas: [String]
     /// The schemas' names once restored (after `--rename-schema`).
     let finalNames: [String]
-    let preData: [DDLStatement]
-    let postData: [DDLStatement]
+    private(set) var preData: [DDLStatement]
+    private(set) var postData: [DDLStatement]
     let loads: [TableLoad]
     let sequences: [SequenceState]
     /// Statements left out because they need a schema of the set that is not being restored.
@@ -62,6 +62,20 @@ struct RestorePlan {
         self.skipped = (preData + postData).filter { wanted($0) && needsAbsentSchema($0) }.sorted { $0.position < $1.position }
         self.loads = loads.sorted { $0.bytes > $1.bytes }
         self.sequences = sequences
+    }
+
+    /// Roles named by the statements replaced as `--role-map` says.
+    mutating func mapRoles(_ map: [String: String], quote: (String) throws -> String) rethrows {
+        guard !map.isEmpty else { return }
+        preData = try preData.map { try $0.mappingRoles(map, quote: quote) }
+        postData = try postData.map { try $0.mappingRoles(map, quote: quote) }
+    }
+
+    /// Leaves out the statements that create these extensions (Supabase's own, with
+    /// `--supabase-compat`, where the target cannot install them).
+    mutating func leaveOut(extensions names: Set<String>) {
+        guard !names.isEmpty else { return }
+        preData.removeAll { $0.kind == "extension" && names.contains($0.name) }
     }
 
     /// A data-only plan (`--table`): these loads and sequences, no DDL.

@@ -37,7 +37,7 @@ public final class RestoreRunner {
         phaseStart = started
         let set = try OpenedBackupSet.open(
             repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
-        let plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
+        var plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
                                    includePrivileges: options.includePrivileges)
         endPhase("open")
 
@@ -45,15 +45,19 @@ public final class RestoreRunner {
             return try restoreTableData(set: set, plan: plan, started: started)
         }
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
+        let leftOut = try adjust(&plan, manifest: set.manifest, on: admin)
         let databaseTarget: ConnectionTarget
+        let outcome: RestorePreflight.Outcome
         switch options.destination {
         case .scratch(let name):
             let database = name ?? Self.scratchName(for: set.manifest.backupID)
-            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database)
+            outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database, options: options,
+                                                 leftOutExtensions: leftOut)
             try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8'")
             databaseTarget = try options.target.database(database)
         case .existing(let clean):
-            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean)
+            outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean, options: options,
+                                                 leftOutExtensions: leftOut)
             databaseTarget = options.target
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
@@ -70,6 +74,7 @@ public final class RestoreRunner {
                 try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
             }
         }
+        try prepareRolesAndCompat(connection, outcome: outcome, leftOut: leftOut)
         try createExtensions(connection, manifest: set.manifest, plan: plan)
         try execute(plan.preData, on: connection)
         endPhase("pre-data")
@@ -185,6 +190,34 @@ public final class RestoreRunner {
                 reporter.log("warning", "function \(function) mentions schema \(schema) in its body; after the rename to \(new) it may need editing",
                              fields: ["function": function, "schema": schema, "renamedTo": new])
             }
+        }
+    }
+
+    /// `--role-map` applied to the statements, and (with `--supabase-compat`) Supabase's own
+    /// extensions the target cannot install left out; returns those extensions.
+    private func adjust(_ plan: inout RestorePlan, manifest: Manifest, on connection: Connection) throws -> Set<String> {
+        try plan.mapRoles(options.roleMap, quote: { try connection.quoteIdentifier($0) })
+        guard options.supabaseCompat else { return [] }
+        let available = try RestorePreflight.availableVersions(connection)
+        let leftOut = Set(manifest.extensions.map(\.name).filter { SupabaseCompat.platformExtensions.contains($0) && available[$0] == nil })
+        plan.leaveOut(extensions: leftOut)
+        for name in leftOut.sorted() {
+            reporter.log("compat", "extension \(name) is Supabase's and not available on the target: left out (its objects were never in the set)",
+                         fields: ["extension": name])
+        }
+        return leftOut
+    }
+
+    /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`) and Supabase's auth
+    /// functions, before the first statement that needs them.
+    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome, leftOut: Set<String>) throws {
+        try TargetChecks.createRoles(outcome.rolesToCreate, on: connection, restorer: outcome.restorer)
+        for role in outcome.rolesToCreate {
+            reporter.log("role-created", "created role \(role) (NOLOGIN placeholder)", fields: ["role": role])
+        }
+        guard options.supabaseCompat else { return }
+        for object in try SupabaseCompat.createAuth(on: connection) {
+            reporter.log("compat", "created \(object) as Supabase defines it", fields: ["object": object])
         }
     }
 
