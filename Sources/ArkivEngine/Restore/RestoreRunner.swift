@@ -62,7 +62,7 @@ public final class RestoreRunner {
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
-        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date()).write(on: connection)
+        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date(), leftOut: markerLeftOut(leftOut), roleMap: markerRoleMap).write(on: connection)
         try prepareSession(connection)
         endPhase("preflight")
         reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
@@ -90,7 +90,7 @@ public final class RestoreRunner {
         try connection.execute("ANALYZE")
         endPhase("analyze")
         try renameSchemas(connection, plan: plan)
-        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date()).write(on: connection)
+        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date(), leftOut: markerLeftOut(leftOut), roleMap: markerRoleMap).write(on: connection)
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
                          fields: ["kind": statement.kind, "name": statement.name])
@@ -192,6 +192,12 @@ public final class RestoreRunner {
             }
         }
     }
+
+    private func markerLeftOut(_ extensions: Set<String>) -> [String]? {
+        extensions.isEmpty ? nil : extensions.sorted().map { "extension \($0)" }
+    }
+
+    private var markerRoleMap: [String: String]? { options.roleMap.isEmpty ? nil : options.roleMap }
 
     /// `--role-map` applied to the statements, and (with `--supabase-compat`) Supabase's own
     /// extensions the target cannot install left out; returns those extensions.

@@ -54,6 +54,10 @@ public struct RestoredVerifier {
         for schema in manifest.schemas.map(\.name) where !schemas.contains(schema) {
             report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
         }
+        // What the restore left out on purpose, and the roles it put in others' place.
+        let leftOut = Set(marker?.leftOut ?? [])
+        expected = try expected.filter { !leftOut.contains("\($0.kind) \($0.name)") }
+            .map { try $0.mappingRoles(marker?.roleMap ?? [:], quote: { try connection.quoteIdentifier($0) }) }
         let restoredSet = Set(schemas)
         let actual = try DatabaseChecks.catalog(connection, schemas: schemas)
         report.checks += DatabaseChecks.compareDDL(
