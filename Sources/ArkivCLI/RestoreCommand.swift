@@ -62,8 +62,7 @@ public struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("no-privileges"), help: "Do not restore grants (always off for --scratch).")
     var noPrivileges = false
 
-    @Option(name: .customLong("role-map"), help: ArgumentHelp("Restore role old's ownership, grants and policies as role new (repeatable).", valueName: "old=new"))
-    var roleMaps: [String] = []
+    @OptionGroup var roles: RoleMapOptions
 
     @Flag(name: .customLong("create-missing-roles"), help: "Create roles the target lacks as NOLOGIN placeholders.")
     var createMissingRoles = false
@@ -85,20 +84,7 @@ public struct RestoreCommand: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
         _ = try renameMap()
-        _ = try roleMap()
-    }
-
-    func roleMap() throws -> [String: String] {
-        var map: [String: String] = [:]
-        for pair in roleMaps {
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--role-map takes old=new, not \(pair.debugDescription)")
-            }
-            guard map[parts[0]] == nil else { throw ValidationError("role \(parts[0]) is mapped twice") }
-            map[parts[0]] = parts[1]
-        }
-        return map
+        _ = try roles.map()
     }
 
     func renameMap() throws -> [String: String] {
@@ -128,7 +114,7 @@ public struct RestoreCommand: ParsableCommand {
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner
         options.includePrivileges = !scratch && !noPrivileges
-        options.roleMap = try roleMap()
+        options.roleMap = try roles.map()
         options.createMissingRoles = createMissingRoles
         options.supabaseCompat = supabaseCompat
         let result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()

@@ -128,11 +128,14 @@ struct VerifyCompareCommand: ParsableCommand {
     @Flag(help: "Print the JSON report on stdout instead of the table.")
     var json = false
 
+    @OptionGroup var roles: RoleMapOptions
+
     func run() throws {
         var verifier = CompareVerifier(
             source: try ConnectionOptions(url: source, urlEnvironmentVariable: sourceEnvironmentVariable).target(),
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
         verifier.schemas = schemas
+        verifier.roleMap = try roles.map()
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }

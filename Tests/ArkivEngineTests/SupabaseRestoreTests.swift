@@ -150,4 +150,60 @@ struct SupabaseRestoreTests {
             #expect(report.passed, "\(report.differences.prefix(10))")
         }
     }
+
+    @Test("Docker → Supabase: into the platform's vault beside the extension, pgvector where Supabase has it, grants mapped; verify compare passes")
+    func plainToSupabase() throws {
+        let reader = "app_reader_\(UInt32.random(in: 0...UInt32.max))"
+        try SupabaseStandIn.withPlainDatabase(template: "workspace") { source in
+            let plain = try Connection(source)
+            try plain.execute("""
+                CREATE ROLE \(reader) NOLOGIN; GRANT USAGE ON SCHEMA vault, crm TO \(reader);
+                GRANT SELECT ON vault.documents, vault.embeddings TO \(reader);
+                CREATE POLICY documents_reader ON vault.documents FOR SELECT TO \(reader) USING (true)
+                """)
+            defer { try? plain.execute("DROP OWNED BY \(reader); DROP ROLE IF EXISTS \(reader)") }
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = BackupTests.workspaceSchemas
+            let backup = try fixture.backup(backupOptions)
+            #expect(backup.manifest.extensions.contains { $0.name == "vector" && $0.schema == "public" })
+
+            try SupabaseStandIn.withEmptyProject { target in
+                var options = RestoreOptions(repository: fixture.repository, set: backup.id.rawValue, target: target, destination: .existing(clean: false))
+                options.identities = [fixture.identity]
+                options.includeOwners = true
+                options.includePrivileges = true
+                options.roleMap = [reader: "authenticated"]
+
+                // --clean would drop the extension's objects with the schema: refused by name.
+                var cleaning = options
+                cleaning.destination = .existing(clean: true)
+                let refused = #expect(throws: RestoreError.self) { try fixture.restore(cleaning) }
+                #expect("\(refused.map { "\($0)" } ?? "")".contains("schema vault in database \(target.databaseName) holds the objects of extension supabase_vault"))
+
+                let result = try fixture.restore(options)
+                #expect(result.tables == 53)
+                let restored = try Connection(target)
+                #expect(try restored.queryRow("SELECT current_user AS u, (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)::text AS s")["s"] == "false")
+                #expect(try restored.queryRow("SELECT count(*) AS n FROM vault.documents").decode(Int.self, "n") == 200)
+                #expect(try restored.queryRow("SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'vault.embeddings'::regclass AND attname = 'embedding'")["t"]
+                        == "extensions.vector(1536)")
+                let policy = try restored.queryRow("SELECT array_to_string(roles, ',') AS r FROM pg_policies WHERE policyname = 'documents_reader'")["r"]
+                #expect(policy == "authenticated")
+                #expect(try restored.queryRow("SELECT has_table_privilege('authenticated', 'vault.embeddings', 'SELECT')::text AS p")["p"] == "true")
+                // The platform's own objects are untouched: the extension's table and its secret, vault's owner.
+                let admin = try Connection(try ConnectionTarget(SupabaseStandIn.adminURL()).database(target.databaseName))
+                #expect(try admin.queryRow("SELECT count(*) AS n FROM vault.secrets").decode(Int.self, "n") == 1)
+                #expect(try admin.queryRow("SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = 'vault'")["o"] == "supabase_admin")
+                #expect(try admin.queryRow("SELECT count(*) AS n FROM pg_extension WHERE extname = 'vector'").decode(Int.self, "n") == 1)
+
+                var compare = CompareVerifier(source: source, target: target)
+                compare.schemas = BackupTests.workspaceSchemas
+                compare.roleMap = options.roleMap
+                let report = try compare.run()
+                #expect(report.passed, "\(report.differences.prefix(10))")
+                #expect(report.checks.count > 300)
+            }
+        }
+    }
 }

@@ -78,6 +78,26 @@ struct RestorePlan {
         preData.removeAll { $0.kind == "extension" && names.contains($0.name) }
     }
 
+    /// Into schemas that exist in the target and hold only an extension's objects: the
+    /// schema's own statements (create, comment, owner, grants) are left to the platform.
+    /// Returns them.
+    mutating func join(sharedSchemas: Set<String>) -> [DDLStatement] {
+        guard !sharedSchemas.isEmpty else { return [] }
+        let isShared = { (statement: DDLStatement) in sharedSchemas.contains { SharedSchemas.isSchemaLevel(statement, schema: $0) } }
+        let left = (preData + postData).filter(isShared)
+        preData.removeAll(where: isShared)
+        postData.removeAll(where: isShared)
+        return left
+    }
+
+    /// Extension members named with the schema the target has the extension in.
+    mutating func relocate(_ relocations: [ExtensionRelocation]) {
+        for relocation in relocations {
+            preData = preData.map(relocation.apply)
+            postData = postData.map(relocation.apply)
+        }
+    }
+
     /// A data-only plan (`--table`): these loads and sequences, no DDL.
     init(loads: [TableLoad], sequences: [SequenceState]) {
         schemas = Array(Set(loads.map(\.schema))).sorted()

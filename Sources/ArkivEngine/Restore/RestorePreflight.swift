@@ -1,4 +1,5 @@
 import ArkivArchive
+import ArkivCatalog
 import ArkivPostgres
 
 /// What the target must offer before a byte is loaded; every shortfall is reported at once.
@@ -38,15 +39,20 @@ enum RestorePreflight {
     /// An existing database: the schemas being restored must not exist there (unless they are
     /// to be dropped first), and the extensions must be installable.
     static func check(_ connection: Connection, manifest: Manifest, plan: RestorePlan, existingWithClean clean: Bool,
-                      options: RestoreOptions, leftOutExtensions: Set<String> = []) throws -> Outcome {
+                      options: RestoreOptions, leftOutExtensions: Set<String> = [], sharedSchemas: [String: [String]] = [:]) throws -> Outcome {
         var problems: [String] = []
+        for (schema, extensions) in sharedSchemas.sorted(by: { $0.key < $1.key }) where clean {
+            problems.append("schema \(schema) in database \(connection.database) holds the objects of extension \(extensions.joined(separator: ", ")); "
+                            + "--clean would drop them: restore without --clean (the set's objects go beside them), or --rename-schema")
+        }
+        problems += try clashes(connection, plan: plan, in: Set(sharedSchemas.keys))
         if !clean {
             // Both the names the restore works under and the final ones must be free.
             let present = try connection.query(
                 "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1",
                 [Array(Set(plan.schemas + plan.finalNames))]).rows
                 .compactMap { $0["nspname"] }
-            for schema in present {
+            for schema in present where sharedSchemas[schema] == nil {
                 problems.append("schema \(schema) already exists in database \(connection.database); an existing database is never changed by accident: use --clean --yes to drop and replace it, or restore into a --scratch database")
             }
         }
@@ -62,6 +68,18 @@ enum RestorePreflight {
         problems += try TargetChecks.requirements(connection, manifest: manifest, statements: statements, options: options)
         guard problems.isEmpty else { throw RestoreError.preflight(problems) }
         return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
+    }
+
+    /// Relations of the set that already exist in a shared schema (beside the extension's).
+    static func clashes(_ connection: Connection, plan: RestorePlan, in schemas: Set<String>) throws -> [String] {
+        guard !schemas.isEmpty else { return [] }
+        let relations = plan.preData.filter {
+            ["table", "view", "materialized view", "sequence"].contains($0.kind) && QualifiedName.schema(ofDottedName: $0.name).map(schemas.contains) == true
+        }.map(\.name)
+        guard !relations.isEmpty else { return [] }
+        return try connection.query("SELECT r FROM unnest($1::text[]) r WHERE to_regclass(r) IS NOT NULL ORDER BY 1", [relations]).rows
+            .compactMap { $0["r"] }
+            .map { "\($0) already exists in database \(connection.database) (beside an extension's objects); an existing object is never replaced: rename or drop it first" }
     }
 
     static func missingExtensions(_ connection: Connection, manifest: Manifest, skipping: Set<String> = []) throws -> [String] {

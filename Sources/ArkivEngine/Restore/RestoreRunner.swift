@@ -46,6 +46,23 @@ public final class RestoreRunner {
         }
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
         let leftOut = try adjust(&plan, manifest: set.manifest, on: admin)
+        var leftOutStatements: [String] = []
+        var shared: [String: [String]] = [:]
+        if case .existing = options.destination {
+            shared = try SharedSchemas.find(on: admin, among: plan.schemas)
+            leftOutStatements = plan.join(sharedSchemas: Set(shared.keys)).map { "\($0.kind) \($0.name)" }
+            let relocations = try ExtensionRelocation.find(
+                on: admin, wanted: Dictionary(set.manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }))
+            plan.relocate(relocations)
+            for relocation in relocations {
+                reporter.log("relocated", "extension \(relocation.extensionName) is in schema \(relocation.to) on the target (\(relocation.from) on the source): its objects are named there",
+                             fields: ["extension": relocation.extensionName, "from": relocation.from, "to": relocation.to])
+            }
+        }
+        for (schema, extensions) in shared.sorted(by: { $0.key < $1.key }) {
+            reporter.log("shared-schema", "schema \(schema) exists with extension \(extensions.joined(separator: ", ")); the set's objects go beside them, the schema's own comment, owner and grants stay",
+                         fields: ["schema": schema, "extensions": extensions])
+        }
         let databaseTarget: ConnectionTarget
         let outcome: RestorePreflight.Outcome
         switch options.destination {
@@ -57,12 +74,12 @@ public final class RestoreRunner {
             databaseTarget = try options.target.database(database)
         case .existing(let clean):
             outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean, options: options,
-                                                 leftOutExtensions: leftOut)
+                                                 leftOutExtensions: leftOut, sharedSchemas: shared)
             databaseTarget = options.target
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
-        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date(), leftOut: markerLeftOut(leftOut), roleMap: markerRoleMap).write(on: connection)
+        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date(), leftOut: markerLeftOut(leftOut, leftOutStatements), roleMap: markerRoleMap).write(on: connection)
         try prepareSession(connection)
         endPhase("preflight")
         reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
@@ -90,7 +107,7 @@ public final class RestoreRunner {
         try connection.execute("ANALYZE")
         endPhase("analyze")
         try renameSchemas(connection, plan: plan)
-        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date(), leftOut: markerLeftOut(leftOut), roleMap: markerRoleMap).write(on: connection)
+        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date(), leftOut: markerLeftOut(leftOut, leftOutStatements), roleMap: markerRoleMap).write(on: connection)
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
                          fields: ["kind": statement.kind, "name": statement.name])
@@ -193,8 +210,9 @@ public final class RestoreRunner {
         }
     }
 
-    private func markerLeftOut(_ extensions: Set<String>) -> [String]? {
-        extensions.isEmpty ? nil : extensions.sorted().map { "extension \($0)" }
+    private func markerLeftOut(_ extensions: Set<String>, _ statements: [String]) -> [String]? {
+        let all = extensions.sorted().map { "extension \($0)" } + statements
+        return all.isEmpty ? nil : all
     }
 
     private var markerRoleMap: [String: String]? { options.roleMap.isEmpty ? nil : options.roleMap }
@@ -229,7 +247,9 @@ public final class RestoreRunner {
 
     private func createExtensions(_ connection: Connection, manifest: Manifest, plan: RestorePlan) throws {
         let available = try RestorePreflight.availableVersions(connection)
-        for ext in manifest.extensions where !plan.schemas.contains(ext.schema) && ext.name != "plpgsql" {
+        // Installed already (on Supabase: in `extensions`, by the platform): nothing to create.
+        let installed = Set(try connection.query("SELECT extname FROM pg_catalog.pg_extension").rows.compactMap { $0["extname"] })
+        for ext in manifest.extensions where !plan.schemas.contains(ext.schema) && ext.name != "plpgsql" && !installed.contains(ext.name) {
             let schema = try connection.quoteIdentifier(ext.schema)
             try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
             var sql = "CREATE EXTENSION IF NOT EXISTS \(try connection.quoteIdentifier(ext.name)) WITH SCHEMA \(schema)"
