@@ -206,4 +206,45 @@ struct SupabaseRestoreTests {
             }
         }
     }
+
+    @Test("into a target where postgres is not superuser, every right it lacks is named at once and nothing changes")
+    func nonSuperuserRights() throws {
+        // A source on the stand-in itself, made by its superuser: an extension only a superuser
+        // may create, inside the dumped schema, and a table owned by a role postgres is not in.
+        let admin = try ConnectionTarget(SupabaseStandIn.adminURL())
+        let source = "t_src_\(UInt32.random(in: 0...UInt32.max))"
+        let server = try Connection(admin)
+        try server.execute("CREATE DATABASE \(source)")
+        defer { try? server.execute("DROP DATABASE IF EXISTS \(source) WITH (FORCE)") }
+        let sourceTarget = try admin.database(source)
+        try Connection(sourceTarget).execute("""
+            CREATE SCHEMA app; CREATE EXTENSION vector WITH SCHEMA app;
+            CREATE TABLE app.items (id int PRIMARY KEY, e app.vector(3)); INSERT INTO app.items VALUES (1, '[1,2,3]');
+            ALTER TABLE app.items OWNER TO supabase_storage_admin
+            """)
+        let fixture = try BackupFixture()
+        var backupOptions = fixture.options(source: sourceTarget)
+        backupOptions.schemas = ["app"]
+        let backup = try fixture.backup(backupOptions)
+
+        // A database postgres made itself: no pgvector yet, and only a superuser may create it.
+        let project = try Connection(try SupabaseStandIn.url())
+        let empty = "t_empty_\(UInt32.random(in: 0...UInt32.max))"
+        try project.execute("CREATE DATABASE \(empty) TEMPLATE template0")
+        defer { try? server.execute("DROP DATABASE IF EXISTS \(empty) WITH (FORCE)") }
+        do {
+            let target = try SupabaseStandIn.target().database(empty)
+            var options = RestoreOptions(repository: fixture.repository, set: backup.id.rawValue, target: target, destination: .existing(clean: false))
+            options.identities = [fixture.identity]
+            options.includeOwners = true
+            let error = #expect(throws: RestoreError.self) { try fixture.restore(options) }
+            let text = error.map { "\($0)" } ?? ""
+            #expect(text.contains("extension vector can only be created by a superuser and role postgres is not one"), "\(text)")
+            #expect(text.contains("role postgres is not a member of role supabase_storage_admin, so it cannot make supabase_storage_admin the owner of app.items"), "\(text)")
+            #expect(text.contains("--no-owner"), "\(text)")
+            let restored = try Connection(target)
+            #expect(try restored.query("SELECT 1 FROM pg_namespace WHERE nspname = 'app'").rows.isEmpty)
+            #expect(try RestoreMarker.read(on: restored) == nil)
+        }
+    }
 }

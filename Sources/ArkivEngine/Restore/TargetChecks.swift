@@ -38,7 +38,7 @@ enum TargetChecks {
             for role in statement.roleNames { users[role, default: []].append("\(statement.kind) \(statement.name)") }
             // The role that will own something: ALTER … OWNER TO r, ALTER DEFAULT PRIVILEGES FOR ROLE r.
             let owner = statement.isOwnership ? statement.roles?.first : statement.kind == "default-acl" ? statement.roles?.first : nil
-            if let owner { owners[owner.role, default: []].append("\(statement.kind) \(statement.name)") }
+            if let owner { owners[owner.role, default: []].append(statement.isOwnership ? statement.name : "\(statement.kind) \(statement.name)") }
         }
         guard !users.isEmpty else { return RoleResult() }
         let existing = Set(try connection.query(
