@@ -46,22 +46,9 @@ public final class RestoreRunner {
         }
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
         let leftOut = try adjust(&plan, manifest: set.manifest, on: admin)
-        var leftOutStatements: [String] = []
-        var shared: [String: [String]] = [:]
+        var shared: [String: [String]] = [:], leftOutStatements: [String] = []
         if case .existing = options.destination {
-            shared = try SharedSchemas.find(on: admin, among: plan.schemas)
-            leftOutStatements = plan.join(sharedSchemas: Set(shared.keys)).map { "\($0.kind) \($0.name)" }
-            let relocations = try ExtensionRelocation.find(
-                on: admin, wanted: Dictionary(set.manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }))
-            plan.relocate(relocations)
-            for relocation in relocations {
-                reporter.log("relocated", "extension \(relocation.extensionName) is in schema \(relocation.to) on the target (\(relocation.from) on the source): its objects are named there",
-                             fields: ["extension": relocation.extensionName, "from": relocation.from, "to": relocation.to])
-            }
-        }
-        for (schema, extensions) in shared.sorted(by: { $0.key < $1.key }) {
-            reporter.log("shared-schema", "schema \(schema) exists with extension \(extensions.joined(separator: ", ")); the set's objects go beside them, the schema's own comment, owner and grants stay",
-                         fields: ["schema": schema, "extensions": extensions])
+            (shared, leftOutStatements) = try placeIntoExisting(&plan, manifest: set.manifest, on: admin)
         }
         let databaseTarget: ConnectionTarget
         let outcome: RestorePreflight.Outcome
@@ -79,7 +66,12 @@ public final class RestoreRunner {
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
-        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date(), leftOut: markerLeftOut(leftOut, leftOutStatements), roleMap: markerRoleMap).write(on: connection)
+        let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements
+        let marker = { (state: RestoreMarker.State) in
+            RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,
+                          roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap)
+        }
+        try marker(.incomplete).write(on: connection)
         try prepareSession(connection)
         endPhase("preflight")
         reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
@@ -91,7 +83,7 @@ public final class RestoreRunner {
                 try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
             }
         }
-        try prepareRolesAndCompat(connection, outcome: outcome, leftOut: leftOut)
+        try prepareRolesAndCompat(connection, outcome: outcome)
         try createExtensions(connection, manifest: set.manifest, plan: plan)
         try execute(plan.preData, on: connection)
         endPhase("pre-data")
@@ -107,7 +99,7 @@ public final class RestoreRunner {
         try connection.execute("ANALYZE")
         endPhase("analyze")
         try renameSchemas(connection, plan: plan)
-        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date(), leftOut: markerLeftOut(leftOut, leftOutStatements), roleMap: markerRoleMap).write(on: connection)
+        try marker(.complete).write(on: connection)
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
                          fields: ["kind": statement.kind, "name": statement.name])
@@ -210,12 +202,27 @@ public final class RestoreRunner {
         }
     }
 
-    private func markerLeftOut(_ extensions: Set<String>, _ statements: [String]) -> [String]? {
-        let all = extensions.sorted().map { "extension \($0)" } + statements
-        return all.isEmpty ? nil : all
+    /// Into an existing database: schemas the target shares with an extension keep their own
+    /// statements (returned, as "kind name"), and extension members are named where the target
+    /// has the extension.
+    private func placeIntoExisting(_ plan: inout RestorePlan, manifest: Manifest, on connection: Connection) throws
+        -> (shared: [String: [String]], leftOut: [String])
+    {
+        let shared = try SharedSchemas.find(on: connection, among: plan.schemas)
+        let leftOut = plan.join(sharedSchemas: Set(shared.keys)).map { "\($0.kind) \($0.name)" }
+        for (schema, extensions) in shared.sorted(by: { $0.key < $1.key }) {
+            reporter.log("shared-schema", "schema \(schema) exists with extension \(extensions.joined(separator: ", ")); the set's objects go beside "
+                         + "them, the schema's own comment, owner and grants stay", fields: ["schema": schema, "extensions": extensions])
+        }
+        let recorded = Dictionary(manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first })
+        let relocations = try ExtensionRelocation.find(on: connection, wanted: recorded)
+        plan.relocate(relocations)
+        for relocation in relocations {
+            reporter.log("relocated", "extension \(relocation.extensionName) is in schema \(relocation.to) on the target (\(relocation.from) on the source): its objects are named there",
+                         fields: ["extension": relocation.extensionName, "from": relocation.from, "to": relocation.to])
+        }
+        return (shared, leftOut)
     }
-
-    private var markerRoleMap: [String: String]? { options.roleMap.isEmpty ? nil : options.roleMap }
 
     /// `--role-map` applied to the statements, and (with `--supabase-compat`) Supabase's own
     /// extensions the target cannot install left out; returns those extensions.
@@ -234,7 +241,7 @@ public final class RestoreRunner {
 
     /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`) and Supabase's auth
     /// functions, before the first statement that needs them.
-    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome, leftOut: Set<String>) throws {
+    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome) throws {
         try TargetChecks.createRoles(outcome.rolesToCreate, on: connection, restorer: outcome.restorer)
         for role in outcome.rolesToCreate {
             reporter.log("role-created", "created role \(role) (NOLOGIN placeholder)", fields: ["role": role])
