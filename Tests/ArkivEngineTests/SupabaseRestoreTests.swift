@@ -78,6 +78,17 @@ struct SupabaseRestoreTests {
                 if want.count > 1 { nonEmpty += 1 }
             }
             #expect(nonEmpty == 2, "the policies must let some rows through for the test to mean anything")
+            // The API's function, which calls auth.uid() from its body, answers the same too.
+            for claims in try Self.claimSets(try SupabaseStandIn.target()) {
+                func mine(_ side: ConnectionTarget) throws -> [String] {
+                    let connection = try Connection(side)
+                    try connection.execute("BEGIN; SET LOCAL ROLE authenticated")
+                    defer { try? connection.rollback() }
+                    try connection.execute("SELECT set_config('request.jwt.claims', \(try connection.quoteLiteral(claims)), true)")
+                    return try connection.query("SELECT id::text AS id FROM vault.my_documents() ORDER BY 1").rows.compactMap { $0["id"] }
+                }
+                #expect(try mine(try SupabaseStandIn.target()) == mine(target), "claims \(claims)")
+            }
         }
     }
 
@@ -97,7 +108,7 @@ struct SupabaseRestoreTests {
             "vault.documents.documents_creator_read needs function auth.uid()", "vault.documents.documents_org_read needs function auth.role()",
             "vault.documents.documents_org_read needs function auth.jwt()", "extension supabase_vault", "role sb_no_such_role_a (mapped from authenticated",
             "policy vault.embeddings.embeddings_of_readable_documents", "role sb_no_such_role_s", "policy vault.embeddings.embeddings_service",
-            "--supabase-compat", "--create-missing-roles",
+            "--supabase-compat", "--create-missing-roles", "function vault.my_documents() calls auth.uid(), which the target lacks",
         ] {
             #expect(text.contains(needed), "missing \(needed.debugDescription) in: \(text)")
         }

@@ -94,6 +94,22 @@ enum TargetChecks {
                 : "create it in the target first, or restore the set that holds it"
             problems.append("\(requirement.object) needs \(requirement.needs), which the target lacks; \(fix)")
         }
+        // Function bodies are text (no pg_depend): look for calls of Supabase's auth functions.
+        if !options.supabaseCompat {
+            var missing: [String: Bool] = [:]
+            for statement in statements where statement.kind == "function" || statement.kind == "procedure" {
+                for function in SupabaseCompat.authFunctions where statement.sql.contains(function.signature.dropLast()) {
+                    if missing[function.signature] == nil {
+                        missing[function.signature] = try connection.map {
+                            try $0.queryRow("SELECT to_regprocedure($1) IS NULL AS absent", [function.signature]).decode(Bool.self, "absent")
+                        } ?? true
+                    }
+                    guard missing[function.signature] == true else { continue }
+                    problems.append("\(statement.kind) \(statement.name) calls \(function.signature), which the target lacks; add --supabase-compat "
+                                    + "(it creates Supabase's auth functions)")
+                }
+            }
+        }
         return problems
     }
 
@@ -142,9 +158,12 @@ enum TargetChecks {
     /// so it may make them owners.
     static func createRoles(_ roles: [String], on connection: Connection, restorer: Restorer) throws {
         for role in roles {
-            let name = try connection.quoteIdentifier(role)
-            try connection.execute("CREATE ROLE \(name) NOLOGIN")
-            if !restorer.isSuperuser { try connection.execute("GRANT \(name) TO CURRENT_USER") }
+            // Roles are server-wide: another restore may have made it since the check.
+            try connection.execute("""
+                DO $arkiv$ BEGIN EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', \(try connection.quoteLiteral(role)));
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $arkiv$
+                """)
+            if !restorer.isSuperuser { try connection.execute("GRANT \(try connection.quoteIdentifier(role)) TO CURRENT_USER") }
         }
     }
 }
