@@ -192,6 +192,12 @@ struct SupabaseRestoreTests {
                 let refused = #expect(throws: RestoreError.self) { try fixture.restore(cleaning) }
                 #expect("\(refused.map { "\($0)" } ?? "")".contains("schema vault in database \(target.databaseName) holds the objects of extension supabase_vault"))
 
+                // --rename-schema works under the original name: it would rename the platform's vault.
+                var renaming = options
+                renaming.renameSchemas = ["vault": "app_vault"]
+                let renameRefused = #expect(throws: RestoreError.self) { try fixture.restore(renaming) }
+                #expect("\(renameRefused.map { "\($0)" } ?? "")".contains("--rename-schema vault=… works under the original name"))
+
                 let result = try fixture.restore(options)
                 #expect(result.tables == 53)
                 let restored = try Connection(target)

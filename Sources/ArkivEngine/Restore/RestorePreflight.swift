@@ -45,6 +45,11 @@ enum RestorePreflight {
             problems.append("schema \(schema) in database \(connection.database) holds the objects of extension \(extensions.joined(separator: ", ")); "
                             + "--clean would drop them: restore without --clean (the set's objects go beside them), or --rename-schema")
         }
+        for schema in sharedSchemas.keys.sorted() where options.renameSchemas[schema] != nil {
+            // The restore works under the original names and renames last: that would rename the platform's schema.
+            problems.append("schema \(schema) already exists in database \(connection.database) with extension \(sharedSchemas[schema, default: []].joined(separator: ", ")); "
+                            + "--rename-schema \(schema)=… works under the original name and would rename it: restore into \(schema) beside the extension instead")
+        }
         problems += try clashes(connection, plan: plan, in: Set(sharedSchemas.keys))
         if !clean {
             // Both the names the restore works under and the final ones must be free.
