@@ -214,6 +214,11 @@ struct SupabaseRestoreTests {
                 #expect(try admin.queryRow("SELECT pg_get_userbyid(nspowner) AS o FROM pg_namespace WHERE nspname = 'vault'")["o"] == "supabase_admin")
                 #expect(try admin.queryRow("SELECT count(*) AS n FROM pg_extension WHERE extname = 'vector'").decode(Int.self, "n") == 1)
 
+                var restoredVerifier = RestoredVerifier(repository: fixture.repository, set: backup.id.rawValue, target: target)
+                restoredVerifier.identities = [fixture.identity]
+                let restoredReport = try restoredVerifier.run()
+                #expect(restoredReport.passed, "\(restoredReport.differences.prefix(10))")
+
                 var compare = CompareVerifier(source: source, target: target)
                 compare.schemas = BackupTests.workspaceSchemas
                 compare.roleMap = options.roleMap

@@ -209,7 +209,8 @@ public final class RestoreRunner {
         -> (shared: [String: [String]], leftOut: [String])
     {
         let shared = try SharedSchemas.find(on: connection, among: plan.schemas)
-        let leftOut = plan.join(sharedSchemas: Set(shared.keys)).map { "\($0.kind) \($0.name)" }
+        // The schema itself is there as the set has it; its comment, owner and grants are not.
+        let leftOut = plan.join(sharedSchemas: Set(shared.keys)).filter { $0.kind != "schema" }.map { "\($0.kind) \($0.name)" }
         for (schema, extensions) in shared.sorted(by: { $0.key < $1.key }) {
             reporter.log("shared-schema", "schema \(schema) exists with extension \(extensions.joined(separator: ", ")); the set's objects go beside "
                          + "them, the schema's own comment, owner and grants stay", fields: ["schema": schema, "extensions": extensions])

@@ -34,13 +34,18 @@ public struct CompareVerifier {
         let expected = try DatabaseChecks.catalog(left, schemas: chosen)
         let actual = try DatabaseChecks.catalog(right, schemas: present)
         let expectedDDL = expected.preDataInOrder + expected.postDataInOrder
-        let neutral = try platformNeutral(actual.preDataInOrder + actual.postDataInOrder, left: left, right: right, expected: expectedDDL)
+        var sourceExtensions: [String: String] = [:]
+        for row in try left.query("""
+            SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+            """).rows {
+            if let name = row["extname"], let schema = row["nspname"] { sourceExtensions[name] = schema }
+        }
+        let neutral = try PlatformDifferences(
+            actual: actual.preDataInOrder + actual.postDataInOrder, expected: expectedDDL, sourceExtensions: sourceExtensions, target: right)
         report.checks += DatabaseChecks.compareDDL(
-            expected: try expectedDDL.filter {
-                (QualifiedName.schema(ofDottedName: $0.name).map(present.contains) ?? true)
-                    && !($0.kind == "comment" && neutral.ignoredComments.contains($0.name))
-            }.map { try $0.mappingRoles(roleMap, quote: { try right.quoteIdentifier($0) }) },
-            actual: neutral.statements)
+            expected: try neutral.expected.filter { QualifiedName.schema(ofDottedName: $0.name).map(present.contains) ?? true }
+                .map { try $0.mappingRoles(roleMap, quote: { try right.quoteIdentifier($0) }) },
+            actual: neutral.actual)
         for table in expected.tables where table.isDataDumped && present.contains(table.schema) {
             let name = "\(table.schema).\(table.name)"
             let vectors = TablePlanner.vectorColumns(table)
@@ -73,37 +78,6 @@ public struct CompareVerifier {
         report.checks += try DatabaseChecks.integrity(right, schemas: present, expectedNotValid: DatabaseChecks.notValidConstraints(expectedDDL))
         report.seconds = Date().timeIntervalSince(started)
         return report
-    }
-
-    /// The target's statements as they would read on the source's platform (Docker ↔ Supabase):
-    /// extension members named in the source's extension schema (`extensions.vector` →
-    /// `public.vector`), and Supabase's own extensions in a schema the application shares
-    /// with them (with that schema's comment, which only the platform may set) not counted.
-    private func platformNeutral(_ statements: [DDLStatement], left: Connection, right: Connection,
-                                 expected: [DDLStatement]) throws -> (statements: [DDLStatement], ignoredComments: Set<String>) {
-        let sourceExtensions = try left.query("""
-            SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-            """).rows
-        var wanted: [String: String] = [:]
-        for row in sourceExtensions {
-            if let name = row["extname"], let schema = row["nspname"] { wanted[name] = schema }
-        }
-        var result = statements
-        for relocation in try ExtensionRelocation.find(on: right, wanted: wanted) {
-            result = result.map(relocation.reversed.apply)
-        }
-        let expectedKeys = Set(expected.map { "\($0.kind) \($0.name)" })
-        let platform = result.filter { $0.kind == "extension" && SupabaseCompat.platformExtensions.contains($0.name) && !expectedKeys.contains("extension \($0.name)") }
-        let platformSchemas = Set(try right.query("""
-            SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ANY($1::text[])
-            """, [platform.map(\.name)]).rows.compactMap { $0["nspname"] })
-        let schemaComments = Set(result.filter { statement in
-            statement.kind == "comment" && platformSchemas.contains { SharedSchemas.isSchemaLevel(statement, schema: $0) }
-        }.map(\.name))
-        let ignoredComments = schemaComments.union(expected.filter { statement in
-            statement.kind == "comment" && platformSchemas.contains { SharedSchemas.isSchemaLevel(statement, schema: $0) }
-        }.map(\.name))
-        return (result.filter { !platform.contains($0) && !($0.kind == "comment" && ignoredComments.contains($0.name)) }, ignoredComments)
     }
 
     /// One side, in its own REPEATABLE READ snapshot with the dump settings.
