@@ -85,9 +85,9 @@ public final class Connection {
     }
 
     /// A connection option as libpq resolved it (URL, conninfo, environment, defaults), e.g.
-    /// "sslmode"; nil when unset.
+    /// "sslmode"; nil when unset. Never the password: it must not reach output.
     public func option(_ keyword: String) -> String? {
-        guard let options = PQconninfo(handle) else { return nil }
+        guard keyword != "password", let options = PQconninfo(handle) else { return nil }
         defer { PQconninfoFree(options) }
         var option = options
         while let key = option.pointee.keyword {
