@@ -1,4 +1,5 @@
 import ArkivCatalog
+import Foundation
 @testable import ArkivEngine
 import Testing
 
@@ -26,8 +27,10 @@ struct SupabaseRewritingTests {
         #expect(mapped.roleNames == ["web_reader", "x"])
         // Mapping again from the new names works on the new offsets.
         #expect(mapped.mappingRoles(["x": "y"], quote: Self.quote).sql.contains(#"TO "web_reader", "y" USING"#))
-        // An older set without roles is left as it is.
-        let old = DDLStatement(kind: "acl", name: "s.t", sql: #"GRANT SELECT ON TABLE "s"."t" TO "anon";"#)
+        // A statement of an older set (no `roles` in its JSON) reads, and is left as it is.
+        let json = #"{"kind": "acl", "name": "s.t", "sql": "GRANT SELECT ON TABLE \"s\".\"t\" TO \"anon\";", "position": 3}"#
+        let old = try JSONDecoder().decode(DDLStatement.self, from: Data(json.utf8))
+        #expect(old.roles == nil && old.roleNames.isEmpty)
         #expect(old.mappingRoles(["anon": "b"], quote: Self.quote) == old)
     }
 
