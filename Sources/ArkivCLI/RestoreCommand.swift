@@ -67,7 +67,9 @@ public struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("create-missing-roles"), help: "Create roles the target lacks as NOLOGIN placeholders.")
     var createMissingRoles = false
 
-    @Flag(name: .customLong("supabase-compat"), help: "Supabase → plain PostgreSQL: create Supabase's roles (NOLOGIN) and auth.uid()/role()/jwt() where missing; leave out Supabase's own extensions.")
+    @Flag(name: .customLong("supabase-compat"), help: ArgumentHelp(
+        "Supabase → plain PostgreSQL: create what the target lacks of Supabase's roles (NOLOGIN) and auth.uid()/role()/jwt(); "
+            + "leave out Supabase's own extensions."))
     var supabaseCompat = false
 
     @Flag(help: "Print the summary as JSON on stdout.")
