@@ -38,6 +38,9 @@ struct PingReport: Encodable {
     let pgvectorSchema: String?
     let pgvectorAvailable: String?
     let tls: String?
+    /// libpq's sslmode for this connection, and the CA file it verified the server with.
+    let sslMode: String?
+    let sslRootCert: String?
 
     init(_ connection: Connection) throws {
         target = connection.target.description
@@ -55,6 +58,17 @@ struct PingReport: Encodable {
         pgvectorAvailable = try connection.query(
             "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'").rows.first?["default_version"]
         tls = connection.tls
+        sslMode = connection.option("sslmode")
+        sslRootCert = connection.option("sslrootcert")
+    }
+
+    /// What the TLS line says about who the server proved to be.
+    var verification: String {
+        switch sslMode {
+        case "verify-full": "sslmode=verify-full: certificate and host name verified against \(sslRootCert ?? "~/.postgresql/root.crt")"
+        case "verify-ca": "sslmode=verify-ca: certificate verified against \(sslRootCert ?? "~/.postgresql/root.crt"), host name not checked"
+        default: "sslmode=\(sslMode ?? "prefer"): the server's certificate is NOT verified (use sslmode=verify-full and sslrootcert)"
+        }
     }
 
     var text: String {
@@ -70,7 +84,7 @@ struct PingReport: Encodable {
             server:   PostgreSQL \(serverVersion) (\(serverVersionNumber))
             target:   \(target) as \(user)
             pgvector: \(vectorLine)
-            tls:      \(tls ?? "no (connection is not encrypted)")
+            tls:      \(tls.map { "\($0), \(verification)" } ?? "no (connection is not encrypted)")
             """
     }
 }

@@ -78,6 +78,16 @@ public struct RestoreCommand: ParsableCommand {
     @Flag(name: .customLong("no-privileges"), help: "Do not restore grants (always off for --scratch).")
     var noPrivileges = false
 
+    @OptionGroup var roles: RoleMapOptions
+
+    @Flag(name: .customLong("create-missing-roles"), help: "Create roles the target lacks as NOLOGIN placeholders.")
+    var createMissingRoles = false
+
+    @Flag(name: .customLong("supabase-compat"), help: ArgumentHelp(
+        "Supabase → plain PostgreSQL: create what the target lacks of Supabase's roles (NOLOGIN) and auth.uid()/role()/jwt(); "
+            + "leave out Supabase's own extensions."))
+    var supabaseCompat = false
+
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -99,6 +109,7 @@ public struct RestoreCommand: ParsableCommand {
         }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
         _ = try renameMap()
+        _ = try roles.map()
     }
 
     func renameMap() throws -> [String: String] { try Self.renameMap(renames) }
@@ -135,6 +146,9 @@ public struct RestoreCommand: ParsableCommand {
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner
         options.includePrivileges = !scratch && !noPrivileges
+        options.roleMap = try roles.map()
+        options.createMissingRoles = createMissingRoles
+        options.supabaseCompat = supabaseCompat
         let result: RestoreResult
         do {
             result = try RestoreRunner(options: options, reporter: ProgressReporter(mode: .automatic)).run()

@@ -169,12 +169,15 @@ struct VerifyCompareCommand: ParsableCommand {
     @Flag(help: "Print the JSON report on stdout instead of the table.")
     var json = false
 
+    @OptionGroup var roles: RoleMapOptions
+
     func run() throws {
         let settings = try policy.load()
         var verifier = CompareVerifier(
             source: try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source.url-env"),
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
         verifier.schemas = settings.list(schemas) { $0.source.schemas }
+        verifier.roleMap = try roles.map()
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }

@@ -41,6 +41,7 @@ public struct CatalogReader {
         try builder.buildComments()
         try builder.buildOwners()
         try builder.buildPrivileges()
+        try builder.buildDefaultPrivileges()
         try builder.scanUnsupported()
         return try builder.finish()
     }

@@ -32,7 +32,7 @@ public final class Connection {
         }
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             var error = PostgresError.fromConnection(conn, kind: .connection, operation: nil, target: target)
-            error.hint = Self.hint(forConnectionFailure: error.message)
+            error.hint = Self.hint(forConnectionFailure: error.message, target: target)
             if let conn { PQfinish(conn) }
             throw error
         }
@@ -82,6 +82,19 @@ public final class Connection {
         let protocolName = PQsslAttribute(handle, "protocol").map { String(cString: $0) } ?? "TLS"
         let cipher = PQsslAttribute(handle, "cipher").map { String(cString: $0) }
         return [protocolName, cipher].compactMap { $0 }.joined(separator: " ")
+    }
+
+    /// A connection option as libpq resolved it (URL, conninfo, environment, defaults), e.g.
+    /// "sslmode"; nil when unset. Never the password: it must not reach output.
+    public func option(_ keyword: String) -> String? {
+        guard keyword != "password", let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let key = option.pointee.keyword {
+            if String(cString: key) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// The database this connection is on.
@@ -187,7 +200,15 @@ public final class Connection {
         return firstError
     }
 
-    private static func hint(forConnectionFailure message: String) -> String? {
+    private static func hint(forConnectionFailure message: String, target: ConnectionTarget) -> String? {
+        if message.contains("certificate verify failed") {
+            let file = target.sslRootCert ?? "~/.postgresql/root.crt (the default; no sslrootcert was given)"
+            return "the server's certificate is not signed by the CA in \(file): wrong CA certificate; use this server's CA "
+                + "(on Supabase: Project Settings → Database → SSL certificate) as sslrootcert"
+        }
+        if message.contains("does not match host name") || message.contains("server certificate for") {
+            return "the server's certificate does not name the host you connected to: connect by the name in the certificate, or use sslmode=verify-ca"
+        }
         if message.contains("password authentication failed") {
             return "check the user and password (URL, PGPASSWORD or ~/.pgpass)"
         }

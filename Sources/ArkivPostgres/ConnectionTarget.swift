@@ -17,6 +17,8 @@ public struct ConnectionTarget: Sendable, CustomStringConvertible {
     /// The database name as far as it can be known before connecting (a service file may
     /// still change it; `Connection.database` is the truth).
     public let databaseName: String
+    /// The CA file that verifies the server's certificate (`sslrootcert`, `PGSSLROOTCERT`), if set.
+    public let sslRootCert: String?
 
     /// - Parameter conninfo: a URL (`postgresql://…`), a conninfo string, or "" for the
     ///   `PG*` environment alone.
@@ -54,6 +56,7 @@ public struct ConnectionTarget: Sendable, CustomStringConvertible {
         let database = parsed["dbname"] ?? environment["PGDATABASE"] ?? user
         let service = parsed["service"] ?? environment["PGSERVICE"]
         self.databaseName = database
+        self.sslRootCert = parsed["sslrootcert"] ?? environment["PGSSLROOTCERT"]
         self.summary = service.map { "service=\($0)" } ?? "\(user)@\(host):\(port)/\(database)"
     }
 

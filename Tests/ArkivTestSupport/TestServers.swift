@@ -101,3 +101,54 @@ public func residentSetSize() -> Int {
     }
     return 0
 }
+
+/// The local Supabase stand-in (`scripts/supabase-standin start`, which `scripts/test` runs):
+/// PostgreSQL 16 behind TLS, `postgres` not a superuser, the managed schemas, pgbouncer in
+/// session and transaction mode, and a plain PostgreSQL 16 of its own (the "Docker" side).
+public enum SupabaseStandIn {
+    private static func variable(_ name: String) throws -> String {
+        let variable = "ARKIV_TEST_SUPABASE_\(name)"
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw TestSetupError(
+                "\(variable) is not set: start the stand-in with `eval \"$(scripts/supabase-standin start)\"` or run the suite with scripts/test")
+        }
+        return value
+    }
+
+    /// `postgres` (not a superuser) on the project database, TLS verify-full with the stand-in's CA.
+    public static func url() throws -> String { try variable("URL") }
+    /// `postgres.standin` through pgbouncer in transaction mode (Supabase's port 6543).
+    public static func poolerURL() throws -> String { try variable("POOLER_URL") }
+    /// supabase_admin, the superuser: for test set-up only.
+    public static func adminURL() throws -> String { try variable("ADMIN_URL") }
+    public static func caFile() throws -> String { try variable("CA") }
+    public static func wrongCAFile() throws -> String { try variable("WRONG_CA") }
+    /// The plain PostgreSQL 16 (superuser postgres) that restores from Supabase go into.
+    public static func plainURL() throws -> String { try variable("PLAIN_URL") }
+
+    public static func target() throws -> ConnectionTarget { try ConnectionTarget(url()) }
+
+    /// A new database on the stand-in cloned from `supabase_empty` (managed schemas, pgvector in
+    /// `extensions`, the vault extension; no application), owned by postgres; dropped afterwards.
+    public static func withEmptyProject<R>(_ body: (ConnectionTarget) throws -> R) throws -> R {
+        try withDatabase(admin: ConnectionTarget(adminURL()), template: "supabase_empty", owner: "postgres", connectAs: target(), body)
+    }
+
+    /// A new, empty database on the plain server; dropped afterwards.
+    public static func withPlainDatabase<R>(template: String? = nil, _ body: (ConnectionTarget) throws -> R) throws -> R {
+        let plain = try ConnectionTarget(plainURL())
+        return try withDatabase(admin: plain, template: template, owner: nil, connectAs: plain, body)
+    }
+
+    private static func withDatabase<R>(admin: ConnectionTarget, template: String?, owner: String?, connectAs: ConnectionTarget,
+                                        _ body: (ConnectionTarget) throws -> R) throws -> R {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let connection = try Connection(admin, applicationName: "arkiv-tests")
+        var sql = "CREATE DATABASE \(name)"
+        if let template { sql += " TEMPLATE \(try connection.quoteIdentifier(template))" }
+        if let owner { sql += " OWNER \(try connection.quoteIdentifier(owner))" }
+        try connection.execute(sql)
+        defer { try? connection.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        return try body(connectAs.database(name))
+    }
+}

@@ -65,18 +65,23 @@ public struct DDLStatement: Codable, Sendable, Hashable {
     public var dependsOn: [String]?
     /// Place in the global order of its phase (pre-data or post-data), across all schemas.
     public var position: Int
+    /// The roles `sql` names (owners, grantees, policy roles, default privileges' roles) and
+    /// where; nil in sets written before arkiv recorded them, and for statements naming none.
+    public var roles: [RoleMention]?
 
-    public init(kind: String, name: String, sql: String, dependsOn: [String]? = nil, position: Int = 0) {
+    public init(kind: String, name: String, sql: String, dependsOn: [String]? = nil, position: Int = 0, roles: [RoleMention]? = nil) {
         self.kind = kind
         self.name = name
         self.sql = sql
         self.dependsOn = dependsOn
         self.position = position
+        self.roles = roles
     }
 
     /// Whether a restore may skip it to leave ownership to whoever runs the restore.
     public var isOwnership: Bool { kind == "owner" }
 
-    /// Whether a restore may skip it to leave privileges at their defaults.
-    public var isPrivilege: Bool { kind == "acl" }
+    /// Whether a restore may skip it to leave privileges at their defaults (grants on objects,
+    /// and the default privileges of schemas).
+    public var isPrivilege: Bool { kind == "acl" || kind == "default-acl" }
 }

@@ -49,7 +49,8 @@ extension CatalogBuilder {
     private func ddl(_ statement: PendingStatement, position: Int, names: Set<String>?) -> DDLStatement {
         DDLStatement(
             kind: statement.kind, name: statement.name, sql: statement.sql,
-            dependsOn: names.flatMap { $0.isEmpty ? nil : $0.sorted() }, position: position)
+            dependsOn: names.flatMap { $0.isEmpty ? nil : $0.sorted() }, position: position,
+            roles: statement.roles.isEmpty ? nil : statement.roles)
     }
 
     /// The schemas in an order where, if possible, each one's pre-data needs only schemas

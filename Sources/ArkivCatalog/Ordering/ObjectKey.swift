@@ -12,6 +12,7 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgPolicy = 3256
     case pgExtension = 3079
     case pgStatisticExt = 3381
+    case pgDefaultACL = 826
 }
 
 /// Identifies one statement: the catalog row it is about plus which of that object's
@@ -61,6 +62,7 @@ struct PendingStatement {
     var name: String
     var sql: String
     var dependencies: Set<ObjectKey> = []
+    var roles: [RoleMention] = []
 }
 
 /// Where kinds of statements go when dependencies leave the choice open; the pre-data ranks

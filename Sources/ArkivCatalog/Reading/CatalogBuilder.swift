@@ -66,6 +66,15 @@ final class CatalogBuilder {
         add(PendingStatement(key: key, phase: phase, rank: rank, schema: schema, kind: kind, name: name, sql: sql, dependencies: dependencies))
     }
 
+    /// A statement that names roles: its SQL and where each role is.
+    func add(
+        _ key: ObjectKey, _ phase: Phase, _ rank: Rank, schema: String, kind: String, name: String, sql: RoleNamingSQL,
+        dependsOn dependencies: Set<ObjectKey> = []
+    ) {
+        add(PendingStatement(key: key, phase: phase, rank: rank, schema: schema, kind: kind, name: name, sql: sql.text,
+                             dependencies: dependencies, roles: sql.mentions))
+    }
+
     func report(_ kind: String, _ name: String, _ reason: String) {
         let entry = UnsupportedObject(kind: kind, name: name, reason: reason)
         if !unsupported.contains(entry) { unsupported.append(entry) }

@@ -35,8 +35,11 @@ extension CatalogBuilder {
         for (key, target) in targets {
             // Identity sequences follow their table's owner and have no statement of their own.
             guard let owner = target.owner, statements[key] != nil else { continue }
+            var sql = RoleNamingSQL("ALTER \(target.keyword) \(target.sqlName) OWNER TO ")
+            sql.append(role: owner, quoted: try session.role(owner))
+            sql.append(";")
             add(key.with(part: "owner"), .postData, .owner, schema: target.schema, kind: "owner", name: target.displayName,
-                sql: "ALTER \(target.keyword) \(target.sqlName) OWNER TO \(try session.role(owner));", dependsOn: [key])
+                sql: sql, dependsOn: [key])
         }
     }
 }

@@ -59,10 +59,13 @@ extension CatalogBuilder {
                 privileges = privileges.split(separator: ", ").map { "\($0) (\(quotedColumn))" }.joined(separator: ", ")
                 display += "." + column
             }
-            let action = try row.text("action"), grantee = try session.role(try row.text("grantee_name"))
-            let sql = action == "GRANT"
-                ? "GRANT \(privileges) ON \(grantKeyword) \(target.sqlName) TO \(grantee)\(try row.text("is_grantable_text") == "true" ? " WITH GRANT OPTION" : "");"
-                : "REVOKE \(privileges) ON \(grantKeyword) \(target.sqlName) FROM \(grantee);"
+            let action = try row.text("action"), granteeName = try row.text("grantee_name")
+            var sql = RoleNamingSQL(action == "GRANT"
+                ? "GRANT \(privileges) ON \(grantKeyword) \(target.sqlName) TO "
+                : "REVOKE \(privileges) ON \(grantKeyword) \(target.sqlName) FROM ")
+            sql.append(role: granteeName, quoted: try session.role(granteeName))
+            let grantable = try row.text("is_grantable_text") == "true"
+            sql.append(action == "GRANT" && grantable ? " WITH GRANT OPTION;" : ";")
             let count = counters[object, default: 0]
             counters[object] = count + 1
             var dependencies: Set<ObjectKey> = [object]
@@ -71,6 +74,45 @@ extension CatalogBuilder {
             let number = String(count)
             add(object.with(part: "acl:" + String(repeating: "0", count: max(0, 6 - number.count)) + number), .postData, .privileges, schema: target.schema,
                 kind: "acl", name: display, sql: sql, dependsOn: dependencies)
+        }
+    }
+}
+
+extension CatalogBuilder {
+    /// `ALTER DEFAULT PRIVILEGES FOR ROLE … IN SCHEMA … GRANT …` for the dumped schemas (what
+    /// a Supabase project sets for anon/authenticated/service_role). Per-schema entries only
+    /// ever add to the global defaults, so they are all grants, as pg_dump writes them.
+    func buildDefaultPrivileges() throws(CatalogError) {
+        guard options.includePrivileges else { return }
+        let rows = try session.rows(
+            """
+            SELECT d.oid, n.nspname, pg_catalog.pg_get_userbyid(d.defaclrole) AS owner, d.defaclobjtype::text AS objtype,
+                   CASE WHEN a.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(a.grantee) END AS grantee,
+                   a.is_grantable::text AS grantable,
+                   pg_catalog.string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) AS privileges
+              FROM pg_catalog.pg_default_acl d
+              JOIN pg_catalog.pg_namespace n ON n.oid = d.defaclnamespace
+             CROSS JOIN LATERAL pg_catalog.aclexplode(d.defaclacl) a
+             WHERE n.nspname = ANY($1)
+             GROUP BY d.oid, n.nspname, owner, objtype, grantee, grantable
+             ORDER BY n.nspname, owner, objtype, grantee, grantable
+            """, reading: "default privileges")
+        let objectKinds = ["r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS"]
+        var counters: [UInt32: Int] = [:]
+        for row in rows {
+            let schema = try row.text("nspname"), owner = try row.text("owner"), grantee = try row.text("grantee")
+            guard let objects = objectKinds[try row.text("objtype")], let schemaKey = schemaKey(schema) else { continue }
+            var sql = RoleNamingSQL("ALTER DEFAULT PRIVILEGES FOR ROLE ")
+            sql.append(role: owner, quoted: try session.quote(owner))
+            sql.append(" IN SCHEMA \(try session.quote(schema)) GRANT \(try row.text("privileges")) ON \(objects) TO ")
+            sql.append(role: grantee, quoted: try session.role(grantee))
+            sql.append(try row.text("grantable") == "true" ? " WITH GRANT OPTION;" : ";")
+            let oid = try row.oid("oid")
+            let count = counters[oid, default: 0]
+            counters[oid] = count + 1
+            let display = "\(targets[schemaKey]?.displayName ?? schema).default-privileges.\(owner).\(objects.lowercased()).\(grantee.isEmpty ? "PUBLIC" : grantee)"
+            add(ObjectKey(.pgDefaultACL, oid, part: "grant:\(count)"), .postData, .privileges, schema: schema, kind: "default-acl",
+                name: display, sql: sql, dependsOn: [schemaKey])
         }
     }
 }

@@ -75,17 +75,22 @@ extension CatalogBuilder {
             case "d": "DELETE"
             default: "ALL"
             }
-            var roles: [String] = []
-            for role in try row.texts("roles") { roles.append(try session.role(role)) }
-            var sql = "CREATE POLICY \(name) ON \(tableName) AS \(try row.bool("polpermissive") ? "PERMISSIVE" : "RESTRICTIVE")"
-                + " FOR \(command) TO \(roles.isEmpty ? "PUBLIC" : roles.joined(separator: ", "))"
-            if let qual = try row.optionalText("qual") { sql += " USING (\(qual))" }
-            if let check = try row.optionalText("with_check") { sql += " WITH CHECK (\(check))" }
+            var sql = RoleNamingSQL(
+                "CREATE POLICY \(name) ON \(tableName) AS \(try row.bool("polpermissive") ? "PERMISSIVE" : "RESTRICTIVE") FOR \(command) TO ")
+            let roles = try row.texts("roles")
+            if roles.isEmpty { sql.append("PUBLIC") }
+            for (index, role) in roles.enumerated() {
+                if index > 0 { sql.append(", ") }
+                sql.append(role: role, quoted: try session.role(role))
+            }
+            if let qual = try row.optionalText("qual") { sql.append(" USING (\(qual))") }
+            if let check = try row.optionalText("with_check") { sql.append(" WITH CHECK (\(check))") }
+            sql.append(";")
             let key = ObjectKey(.pgPolicy, oid)
             targets[key] = ObjectTarget(
                 keyword: "POLICY", sqlName: "\(name) ON \(tableName)", grantKeyword: nil, owner: nil,
                 schema: relation.schema, displayName: display)
-            add(key, .postData, .policy, schema: relation.schema, kind: "policy", name: display, sql: sql + ";",
+            add(key, .postData, .policy, schema: relation.schema, kind: "policy", name: display, sql: sql,
                 dependsOn: [ObjectKey(.pgClass, table)])
         }
     }

@@ -39,7 +39,9 @@ public final class BackupRunner {
         }
 
         let coordinator = try Connection(options.source, applicationName: "arkiv-backup")
-        try coordinator.apply(.dump(lockTimeout: options.lockTimeout))
+        // Every setting is local to the one transaction each connection reads in, never the
+        // session's: correct behind a transaction-mode pooler (docs/SUPABASE.md), and nothing
+        // leaks to the pooler's other clients.
         let snapshot = try exportSnapshot(coordinator)
         let source = try SourceFacts.read(coordinator)
         let schemas = try SchemaSelection.resolve(coordinator, include: options.schemas, exclude: options.excludeSchemas)
@@ -80,9 +82,8 @@ public final class BackupRunner {
                 workers: min(options.jobs, max(plans.count, 1)),
                 connect: {
                     let connection = try Connection(target, applicationName: "arkiv-backup worker")
-                    try connection.apply(.dump(lockTimeout: lockTimeout))
                     do {
-                        try connection.beginTransaction(importing: snapshot)
+                        try connection.beginTransaction(importing: snapshot, settings: .dump(lockTimeout: lockTimeout))
                     } catch {
                         // A transaction-mode pooler hands the worker another server session,
                         // where the coordinator's snapshot does not exist.
@@ -128,7 +129,7 @@ public final class BackupRunner {
 
     private func exportSnapshot(_ coordinator: Connection) throws -> SnapshotID {
         do {
-            return try coordinator.beginExportedSnapshot()
+            return try coordinator.beginExportedSnapshot(settings: .dump(lockTimeout: options.lockTimeout))
         } catch {
             // A transaction-mode pooler or a standby without hot_standby_feedback ends up here.
             throw BackupError.snapshotUnavailable(reason: error.message)

@@ -11,6 +11,19 @@ public struct RestoreMarker: Codable, Sendable, Equatable {
     public var set: String
     public var state: State
     public var at: Date
+    /// Statements ("kind name") the restore left out on purpose (`--supabase-compat`'s
+    /// platform extensions), so that verify does not count them missing.
+    public var leftOut: [String]?
+    /// `--role-map` as applied, so that verify expects the mapped roles.
+    public var roleMap: [String: String]?
+
+    public init(set: String, state: State, at: Date, leftOut: [String]? = nil, roleMap: [String: String]? = nil) {
+        self.set = set
+        self.state = state
+        self.at = at
+        self.leftOut = leftOut
+        self.roleMap = roleMap
+    }
 
     static let prefix = "arkiv-restore "
 

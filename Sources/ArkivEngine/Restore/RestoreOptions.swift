@@ -43,6 +43,15 @@ public struct RestoreOptions: Sendable {
     /// Off by default: a scratch database belongs to whoever restores it.
     public var includeOwners = false
     public var includePrivileges = false
+    /// Roles named by owners, grants, default privileges and policies, restored as another
+    /// role of the target: source role → target role (`--role-map old=new`).
+    public var roleMap: [String: String] = [:]
+    /// Roles the target lacks are created as NOLOGIN placeholders (`--create-missing-roles`).
+    public var createMissingRoles = false
+    /// A Supabase set into plain PostgreSQL (`--supabase-compat`): Supabase's roles (NOLOGIN)
+    /// and `auth.uid()`/`role()`/`jwt()` are created where missing, and Supabase's own
+    /// extensions the target cannot install are left out (see `SupabaseCompat`).
+    public var supabaseCompat = false
 
     public init(repository: String, set: String, target: ConnectionTarget, destination: Destination) {
         self.repository = repository

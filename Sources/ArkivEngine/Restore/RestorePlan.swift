@@ -18,8 +18,8 @@ struct RestorePlan {
     let schemas: [String]
     /// The schemas' names once restored (after `--rename-schema`).
     let finalNames: [String]
-    let preData: [DDLStatement]
-    let postData: [DDLStatement]
+    private(set) var preData: [DDLStatement]
+    private(set) var postData: [DDLStatement]
     let loads: [TableLoad]
     let sequences: [SequenceState]
     /// Partitioned tables: no rows of their own, analysed once their partitions are loaded.
@@ -67,5 +67,39 @@ struct RestorePlan {
         self.loads = loads.sorted { $0.bytes > $1.bytes }
         self.sequences = sequences
         self.partitionedTables = partitioned
+    }
+
+    /// Roles named by the statements replaced as `--role-map` says.
+    mutating func mapRoles(_ map: [String: String], quote: (String) throws -> String) rethrows {
+        guard !map.isEmpty else { return }
+        preData = try preData.map { try $0.mappingRoles(map, quote: quote) }
+        postData = try postData.map { try $0.mappingRoles(map, quote: quote) }
+    }
+
+    /// Leaves out the statements that create these extensions (Supabase's own, with
+    /// `--supabase-compat`, where the target cannot install them).
+    mutating func leaveOut(extensions names: Set<String>) {
+        guard !names.isEmpty else { return }
+        preData.removeAll { $0.kind == "extension" && names.contains($0.name) }
+    }
+
+    /// Into schemas that exist in the target and hold only an extension's objects: the
+    /// schema's own statements (create, comment, owner, grants) are left to the platform.
+    /// Returns them.
+    mutating func join(sharedSchemas: Set<String>) -> [DDLStatement] {
+        guard !sharedSchemas.isEmpty else { return [] }
+        let isShared = { (statement: DDLStatement) in sharedSchemas.contains { SharedSchemas.isSchemaLevel(statement, schema: $0) } }
+        let left = (preData + postData).filter(isShared)
+        preData.removeAll(where: isShared)
+        postData.removeAll(where: isShared)
+        return left
+    }
+
+    /// Extension members named with the schema the target has the extension in.
+    mutating func relocate(_ relocations: [ExtensionRelocation]) {
+        for relocation in relocations {
+            preData = preData.map(relocation.apply)
+            postData = postData.map(relocation.apply)
+        }
     }
 }

@@ -1,11 +1,20 @@
 import ArkivArchive
+import ArkivCatalog
 import ArkivPostgres
 
 /// What the target must offer before a byte is loaded; every shortfall is reported at once.
 enum RestorePreflight {
+    /// What the checks found to do before the first statement.
+    struct Outcome {
+        /// Roles to create as NOLOGIN placeholders.
+        var rolesToCreate: [String] = []
+        var restorer: TargetChecks.Restorer
+    }
+
     /// A new database: it must not exist, the role must be able to create it, and every
     /// extension the set needs must be installable.
-    static func check(_ admin: Connection, manifest: Manifest, plan: RestorePlan, creating database: String) throws {
+    static func check(_ admin: Connection, manifest: Manifest, plan: RestorePlan, creating database: String,
+                      options: RestoreOptions, leftOutExtensions: Set<String> = []) throws -> Outcome {
         var problems: [String] = []
         if try !admin.query("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", [database]).rows.isEmpty {
             problems.append("database \(database) already exists on the target; choose another --scratch name or drop it")
@@ -14,32 +23,78 @@ enum RestorePreflight {
         if try !role.decode(Bool.self, "can") {
             problems.append("role \(try admin.queryRow("SELECT current_user AS u")["u"] ?? "?") may not create databases (needs CREATEDB); use a role that has it, or restore --into-existing")
         }
-        problems += try missingExtensions(admin, manifest: manifest)
+        problems += try missingExtensions(admin, manifest: manifest, skipping: leftOutExtensions)
+        // The new database is the restorer's: it may create trusted extensions in it.
+        let restorer = try TargetChecks.Restorer(admin)
+        problems += try TargetChecks.extensionRights(admin, manifest: manifest, skipping: leftOutExtensions, restorer: restorer,
+                                                     mayCreateInDatabase: true, installed: [])
+        let statements = plan.preData + plan.postData
+        let roles = try TargetChecks.roles(admin, statements: statements, options: options, restorer: restorer)
+        problems += roles.problems
+        problems += try TargetChecks.requirements(nil, manifest: manifest, statements: statements, options: options)
         guard problems.isEmpty else { throw RestoreError.preflight(problems) }
+        return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
     }
 
     /// An existing database: the schemas being restored must not exist there (unless they are
     /// to be dropped first), and the extensions must be installable.
-    static func check(_ connection: Connection, manifest: Manifest, plan: RestorePlan, existingWithClean clean: Bool) throws {
+    static func check(_ connection: Connection, manifest: Manifest, plan: RestorePlan, existingWithClean clean: Bool,
+                      options: RestoreOptions, leftOutExtensions: Set<String> = [], sharedSchemas: [String: [String]] = [:]) throws -> Outcome {
         var problems: [String] = []
+        for (schema, extensions) in sharedSchemas.sorted(by: { $0.key < $1.key }) where clean {
+            problems.append("schema \(schema) in database \(connection.database) holds the objects of extension \(extensions.joined(separator: ", ")); "
+                            + "--clean would drop them: restore without --clean (the set's objects go beside them), or --rename-schema")
+        }
+        for schema in sharedSchemas.keys.sorted() where options.renameSchemas[schema] != nil {
+            // The restore works under the original names and renames last: that would rename the platform's schema.
+            problems.append("schema \(schema) already exists in database \(connection.database) with extension \(sharedSchemas[schema, default: []].joined(separator: ", ")); "
+                            + "--rename-schema \(schema)=… works under the original name and would rename it: restore into \(schema) beside the extension instead")
+        }
+        problems += try clashes(connection, plan: plan, in: Set(sharedSchemas.keys))
         if !clean {
             // Both the names the restore works under and the final ones must be free.
             let present = try connection.query(
                 "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1",
                 [Array(Set(plan.schemas + plan.finalNames))]).rows
                 .compactMap { $0["nspname"] }
-            for schema in present {
+            for schema in present where sharedSchemas[schema] == nil {
                 problems.append("schema \(schema) already exists in database \(connection.database); an existing database is never changed by accident: use --clean --yes to drop and replace it, or restore into a --scratch database")
             }
         }
-        problems += try missingExtensions(connection, manifest: manifest)
+        problems += try missingExtensions(connection, manifest: manifest, skipping: leftOutExtensions)
+        let restorer = try TargetChecks.Restorer(connection)
+        let installed = Set(try connection.query("SELECT extname FROM pg_catalog.pg_extension").rows.compactMap { $0["extname"] })
+        let mayCreate = try connection.queryRow("SELECT pg_catalog.has_database_privilege(current_database(), 'CREATE') AS can").decode(Bool.self, "can")
+        problems += try TargetChecks.extensionRights(connection, manifest: manifest, skipping: leftOutExtensions, restorer: restorer,
+                                                     mayCreateInDatabase: mayCreate, installed: installed)
+        let statements = plan.preData + plan.postData
+        let roles = try TargetChecks.roles(connection, statements: statements, options: options, restorer: restorer)
+        problems += roles.problems
+        problems += try TargetChecks.requirements(connection, manifest: manifest, statements: statements, options: options)
         guard problems.isEmpty else { throw RestoreError.preflight(problems) }
+        return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
     }
 
-    static func missingExtensions(_ connection: Connection, manifest: Manifest) throws -> [String] {
+    /// Relations of the set that already exist in a shared schema (beside the extension's).
+    static func clashes(_ connection: Connection, plan: RestorePlan, in schemas: Set<String>) throws -> [String] {
+        guard !schemas.isEmpty else { return [] }
+        let relations = plan.preData.filter {
+            ["table", "view", "materialized view", "sequence"].contains($0.kind) && QualifiedName.schema(ofDottedName: $0.name).map(schemas.contains) == true
+        }.map(\.name)
+        guard !relations.isEmpty else { return [] }
+        return try connection.query("SELECT r FROM unnest($1::text[]) r WHERE to_regclass(r) IS NOT NULL ORDER BY 1", [relations]).rows
+            .compactMap { $0["r"] }
+            .map { "\($0) already exists in database \(connection.database) (beside an extension's objects); an existing object is never replaced: rename or drop it first" }
+    }
+
+    static func missingExtensions(_ connection: Connection, manifest: Manifest, skipping: Set<String> = []) throws -> [String] {
         let available = try availableVersions(connection)
-        return manifest.extensions.filter { available[$0.name] == nil }.map {
-            "extension \($0.name) (version \($0.version) on the source) is not available on the target server; install its package there first"
+        return manifest.extensions.filter { available[$0.name] == nil && !skipping.contains($0.name) }.map {
+            var problem = "extension \($0.name) (version \($0.version) on the source) is not available on the target server; install its package there first"
+            if SupabaseCompat.platformExtensions.contains($0.name) {
+                problem += ", or add --supabase-compat to leave out Supabase's own extension (its objects are not in the set)"
+            }
+            return problem
         }
     }
 

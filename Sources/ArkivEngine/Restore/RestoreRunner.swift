@@ -37,7 +37,7 @@ public final class RestoreRunner {
         phaseStart = started
         let set = try OpenedBackupSet.open(
             repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
-        let plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
+        var plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
                                    includePrivileges: options.includePrivileges)
         endPhase("open")
 
@@ -48,20 +48,33 @@ public final class RestoreRunner {
             return try DataOnlyRestore(options: options, reporter: reporter).run(set: set, plan: plan, started: started)
         }
         let admin = try Connection(options.target, applicationName: "arkiv-restore")
+        let leftOut = try adjust(&plan, manifest: set.manifest, on: admin)
+        var shared: [String: [String]] = [:], leftOutStatements: [String] = []
+        if case .existing = options.destination {
+            (shared, leftOutStatements) = try placeIntoExisting(&plan, manifest: set.manifest, on: admin)
+        }
         let databaseTarget: ConnectionTarget
+        let outcome: RestorePreflight.Outcome
         switch options.destination {
         case .scratch(let name):
             let database = name ?? Self.scratchName(for: set.manifest.backupID)
-            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database)
+            outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database, options: options,
+                                                 leftOutExtensions: leftOut)
             try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8'")
             databaseTarget = try options.target.database(database)
         case .existing(let clean):
-            try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean)
+            outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean, options: options,
+                                                 leftOutExtensions: leftOut, sharedSchemas: shared)
             databaseTarget = options.target
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
-        try RestoreMarker(set: set.manifest.backupID, state: .incomplete, at: Date()).write(on: connection)
+        let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements
+        let marker = { (state: RestoreMarker.State) in
+            RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,
+                          roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap)
+        }
+        try marker(.incomplete).write(on: connection)
         try prepareSession(connection)
         endPhase("preflight")
         reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
@@ -73,6 +86,7 @@ public final class RestoreRunner {
                 try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
             }
         }
+        try prepareRolesAndCompat(connection, outcome: outcome)
         try createExtensions(connection, manifest: set.manifest, plan: plan)
         try execute(plan.preData, on: connection)
         endPhase("pre-data")
@@ -98,7 +112,7 @@ public final class RestoreRunner {
         }
         endPhase("post-data")
         try renameSchemas(connection, plan: plan)
-        try RestoreMarker(set: set.manifest.backupID, state: .complete, at: Date()).write(on: connection)
+        try marker(.complete).write(on: connection)
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
                          fields: ["kind": statement.kind, "name": statement.name])
@@ -146,9 +160,62 @@ public final class RestoreRunner {
         }
     }
 
+    /// Into an existing database: schemas the target shares with an extension keep their own
+    /// statements (returned, as "kind name"), and extension members are named where the target
+    /// has the extension.
+    private func placeIntoExisting(_ plan: inout RestorePlan, manifest: Manifest, on connection: Connection) throws
+        -> (shared: [String: [String]], leftOut: [String])
+    {
+        let shared = try SharedSchemas.find(on: connection, among: plan.schemas)
+        // The schema itself is there as the set has it; its comment, owner and grants are not.
+        let leftOut = plan.join(sharedSchemas: Set(shared.keys)).filter { $0.kind != "schema" }.map { "\($0.kind) \($0.name)" }
+        for (schema, extensions) in shared.sorted(by: { $0.key < $1.key }) {
+            reporter.log("shared-schema", "schema \(schema) exists with extension \(extensions.joined(separator: ", ")); the set's objects go beside "
+                         + "them, the schema's own comment, owner and grants stay", fields: ["schema": schema, "extensions": extensions])
+        }
+        let recorded = Dictionary(manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first })
+        let relocations = try ExtensionRelocation.find(on: connection, wanted: recorded)
+        plan.relocate(relocations)
+        for relocation in relocations {
+            reporter.log("relocated", "extension \(relocation.extensionName) is in schema \(relocation.to) on the target (\(relocation.from) on the source): its objects are named there",
+                         fields: ["extension": relocation.extensionName, "from": relocation.from, "to": relocation.to])
+        }
+        return (shared, leftOut)
+    }
+
+    /// `--role-map` applied to the statements, and (with `--supabase-compat`) Supabase's own
+    /// extensions the target cannot install left out; returns those extensions.
+    private func adjust(_ plan: inout RestorePlan, manifest: Manifest, on connection: Connection) throws -> Set<String> {
+        try plan.mapRoles(options.roleMap, quote: { try connection.quoteIdentifier($0) })
+        guard options.supabaseCompat else { return [] }
+        let available = try RestorePreflight.availableVersions(connection)
+        let leftOut = Set(manifest.extensions.map(\.name).filter { SupabaseCompat.platformExtensions.contains($0) && available[$0] == nil })
+        plan.leaveOut(extensions: leftOut)
+        for name in leftOut.sorted() {
+            reporter.log("compat", "extension \(name) is Supabase's and not available on the target: left out (its objects were never in the set)",
+                         fields: ["extension": name])
+        }
+        return leftOut
+    }
+
+    /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`) and Supabase's auth
+    /// functions, before the first statement that needs them.
+    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome) throws {
+        try TargetChecks.createRoles(outcome.rolesToCreate, on: connection, restorer: outcome.restorer)
+        for role in outcome.rolesToCreate {
+            reporter.log("role-created", "created role \(role) (NOLOGIN placeholder)", fields: ["role": role])
+        }
+        guard options.supabaseCompat else { return }
+        for object in try SupabaseCompat.createAuth(on: connection) {
+            reporter.log("compat", "created \(object) as Supabase defines it", fields: ["object": object])
+        }
+    }
+
     private func createExtensions(_ connection: Connection, manifest: Manifest, plan: RestorePlan) throws {
         let available = try RestorePreflight.availableVersions(connection)
-        for ext in manifest.extensions where !plan.schemas.contains(ext.schema) && ext.name != "plpgsql" {
+        // Installed already (on Supabase: in `extensions`, by the platform): nothing to create.
+        let installed = Set(try connection.query("SELECT extname FROM pg_catalog.pg_extension").rows.compactMap { $0["extname"] })
+        for ext in manifest.extensions where !plan.schemas.contains(ext.schema) && ext.name != "plpgsql" && !installed.contains(ext.name) {
             let schema = try connection.quoteIdentifier(ext.schema)
             try connection.execute("CREATE SCHEMA IF NOT EXISTS \(schema)")
             var sql = "CREATE EXTENSION IF NOT EXISTS \(try connection.quoteIdentifier(ext.name)) WITH SCHEMA \(schema)"

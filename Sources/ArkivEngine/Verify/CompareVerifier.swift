@@ -9,6 +9,8 @@ public struct CompareVerifier {
     public let target: ConnectionTarget
     /// Schemas to compare; empty means every non-system, non-extension schema of the source.
     public var schemas: [String] = []
+    /// Roles the target has in place of the source's (`--role-map`, as the restore was given).
+    public var roleMap: [String: String] = [:]
 
     public init(source: ConnectionTarget, target: ConnectionTarget) {
         self.source = source
@@ -32,9 +34,18 @@ public struct CompareVerifier {
         let expected = try DatabaseChecks.catalog(left, schemas: chosen)
         let actual = try DatabaseChecks.catalog(right, schemas: present)
         let expectedDDL = expected.preDataInOrder + expected.postDataInOrder
+        var sourceExtensions: [String: String] = [:]
+        for row in try left.query("""
+            SELECT e.extname, n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+            """).rows {
+            if let name = row["extname"], let schema = row["nspname"] { sourceExtensions[name] = schema }
+        }
+        let neutral = try PlatformDifferences(
+            actual: actual.preDataInOrder + actual.postDataInOrder, expected: expectedDDL, sourceExtensions: sourceExtensions, target: right)
         report.checks += DatabaseChecks.compareDDL(
-            expected: expectedDDL.filter { QualifiedName.schema(ofDottedName: $0.name).map(present.contains) ?? true },
-            actual: actual.preDataInOrder + actual.postDataInOrder)
+            expected: try neutral.expected.filter { QualifiedName.schema(ofDottedName: $0.name).map(present.contains) ?? true }
+                .map { try $0.mappingRoles(roleMap, quote: { try right.quoteIdentifier($0) }) },
+            actual: neutral.actual)
         for table in expected.tables where table.isDataDumped && present.contains(table.schema) {
             let name = "\(table.schema).\(table.name)"
             let vectors = TablePlanner.vectorColumns(table)

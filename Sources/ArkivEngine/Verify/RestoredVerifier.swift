@@ -54,11 +54,18 @@ public struct RestoredVerifier {
         for schema in manifest.schemas.map(\.name) where !schemas.contains(schema) {
             report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
         }
+        // What the restore left out on purpose, and the roles it put in others' place.
+        let leftOut = Set(marker?.leftOut ?? [])
+        expected = try expected.filter { !leftOut.contains("\($0.kind) \($0.name)") }
+            .map { try $0.mappingRoles(marker?.roleMap ?? [:], quote: { try connection.quoteIdentifier($0) }) }
         let restoredSet = Set(schemas)
         let actual = try DatabaseChecks.catalog(connection, schemas: schemas)
+        let neutral = try PlatformDifferences(
+            actual: actual.preDataInOrder + actual.postDataInOrder, expected: expected,
+            sourceExtensions: Dictionary(manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }), target: connection)
         report.checks += DatabaseChecks.compareDDL(
-            expected: expected.filter { QualifiedName.schema(ofDottedName: $0.name).map(restoredSet.contains) ?? true },
-            actual: actual.preDataInOrder + actual.postDataInOrder)
+            expected: neutral.expected.filter { QualifiedName.schema(ofDottedName: $0.name).map(restoredSet.contains) ?? true },
+            actual: neutral.actual)
 
         for entry in manifest.tables where restoredSet.contains(entry.schema) {
             let name = "\(entry.schema).\(entry.name)"

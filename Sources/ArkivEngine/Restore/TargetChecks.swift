@@ -1,0 +1,169 @@
+import ArkivArchive
+import ArkivCatalog
+import ArkivPostgres
+
+/// The checks of the target that go beyond databases and schemas: the roles the statements
+/// name, the objects outside the set they need, and the right to create extensions. Each
+/// returns every problem it finds, with the flag that fixes it.
+enum TargetChecks {
+    /// Who runs the restore, as far as the checks care.
+    struct Restorer {
+        let name: String
+        let isSuperuser: Bool
+        let mayCreateRoles: Bool
+
+        init(_ connection: Connection) throws {
+            let row = try connection.queryRow(
+                "SELECT current_user AS name, rolsuper, rolcreaterole FROM pg_catalog.pg_roles WHERE rolname = current_user")
+            name = try row.decode(String.self, "name")
+            let isSuperuser = try row.decode(Bool.self, "rolsuper"), createRole = try row.decode(Bool.self, "rolcreaterole")
+            self.isSuperuser = isSuperuser
+            mayCreateRoles = isSuperuser || createRole
+        }
+    }
+
+    struct RoleResult {
+        /// Roles to create (NOLOGIN) before the first statement.
+        var toCreate: [String] = []
+        var problems: [String] = []
+    }
+
+    /// Every role the statements name must exist, be created (`--create-missing-roles`, or
+    /// `--supabase-compat` for Supabase's), or be mapped (`--role-map`); owners must be roles
+    /// the restorer may give objects to.
+    static func roles(_ connection: Connection, statements: [DDLStatement], options: RestoreOptions, restorer: Restorer) throws -> RoleResult {
+        var users: [String: [String]] = [:]
+        var owners: [String: [String]] = [:]
+        for statement in statements {
+            for role in statement.roleNames { users[role, default: []].append("\(statement.kind) \(statement.name)") }
+            // The role that will own something: ALTER … OWNER TO r, ALTER DEFAULT PRIVILEGES FOR ROLE r.
+            let owner = statement.isOwnership ? statement.roles?.first : statement.kind == "default-acl" ? statement.roles?.first : nil
+            if let owner { owners[owner.role, default: []].append(statement.isOwnership ? statement.name : "\(statement.kind) \(statement.name)") }
+        }
+        guard !users.isEmpty else { return RoleResult() }
+        let existing = Set(try connection.query(
+            "SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY($1::text[])", [Array(users.keys)]).rows.compactMap { $0["rolname"] })
+        let mappedBack = Dictionary(options.roleMap.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var result = RoleResult()
+        for role in users.keys.sorted() where !existing.contains(role) {
+            if options.createMissingRoles || (options.supabaseCompat && SupabaseCompat.roles.contains(role)) {
+                result.toCreate.append(role)
+                continue
+            }
+            let source = mappedBack[role].map { " (mapped from \($0) by --role-map)" } ?? ""
+            var fixes = ["--role-map \(role)=<existing role>", "--create-missing-roles (a NOLOGIN placeholder)"]
+            if SupabaseCompat.roles.contains(role) { fixes.append("--supabase-compat") }
+            if (users[role] ?? []).allSatisfy({ $0.hasPrefix("owner ") || $0.hasPrefix("acl ") || $0.hasPrefix("default-acl ") }) {
+                fixes.append("--no-owner/--no-privileges")
+            }
+            result.problems.append("role \(role)\(source) does not exist on the target; it is named by \(list(users[role] ?? [])); fix with "
+                                   + fixes.joined(separator: ", or "))
+        }
+        if !result.toCreate.isEmpty && !restorer.mayCreateRoles {
+            result.problems.append("role \(restorer.name) may not create roles (needs CREATEROLE), so the placeholders \(result.toCreate.joined(separator: ", ")) "
+                                   + "cannot be made; create them first, use a role with CREATEROLE, or --role-map them to existing roles")
+        }
+        if !restorer.isSuperuser {
+            let present = owners.keys.filter(existing.contains).sorted()
+            let members = Set(try connection.query(
+                "SELECT r AS rolname FROM unnest($1::text[]) r WHERE pg_catalog.pg_has_role(current_user, r, 'MEMBER')", [present])
+                .rows.compactMap { $0["rolname"] })
+            for role in present where !members.contains(role) {
+                result.problems.append("role \(restorer.name) is not a member of role \(role), so it cannot make \(role) the owner of \(list(owners[role] ?? [])); "
+                                       + "fix with --no-owner, --role-map \(role)=\(restorer.name), or restore as a member of \(role)")
+            }
+        }
+        return result
+    }
+
+    /// What the set's objects need from outside it (`requires` in the manifest), checked where
+    /// arkiv can tell: functions, relations, types, schemas. `--supabase-compat` provides
+    /// Supabase's auth functions.
+    static func requirements(_ connection: Connection?, manifest: Manifest, statements: [DDLStatement], options: RestoreOptions) throws -> [String] {
+        let restored = Set(statements.map(\.name))
+        var problems: [String] = []
+        for requirement in manifest.requires where restored.contains(requirement.object) {
+            guard let (kind, name) = split(requirement.needs), let lookup = lookups[kind] else { continue }
+            var present = false
+            if let connection {
+                present = try connection.queryRow("SELECT \(lookup)($1) IS NOT NULL AS present", [name]).decode(Bool.self, "present")
+            }
+            if present || (options.supabaseCompat && SupabaseCompat.provides(requirement.needs)) { continue }
+            let fix = SupabaseCompat.provides(requirement.needs)
+                ? "add --supabase-compat (it creates Supabase's auth functions)"
+                : "create it in the target first, or restore the set that holds it"
+            problems.append("\(requirement.object) needs \(requirement.needs), which the target lacks; \(fix)")
+        }
+        // Function bodies are text (no pg_depend): look for calls of Supabase's auth functions.
+        if !options.supabaseCompat {
+            var missing: [String: Bool] = [:]
+            for statement in statements where statement.kind == "function" || statement.kind == "procedure" {
+                for function in SupabaseCompat.authFunctions where statement.sql.contains(function.signature.dropLast()) {
+                    if missing[function.signature] == nil {
+                        missing[function.signature] = try connection.map {
+                            try $0.queryRow("SELECT to_regprocedure($1) IS NULL AS absent", [function.signature]).decode(Bool.self, "absent")
+                        } ?? true
+                    }
+                    guard missing[function.signature] == true else { continue }
+                    problems.append("\(statement.kind) \(statement.name) calls \(function.signature), which the target lacks; add --supabase-compat "
+                                    + "(it creates Supabase's auth functions)")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// Extensions the restore will create: the restorer must be allowed to (superuser, or a
+    /// trusted extension and CREATE on the database).
+    static func extensionRights(_ connection: Connection, manifest: Manifest, skipping: Set<String>, restorer: Restorer,
+                                mayCreateInDatabase: Bool, installed: Set<String>) throws -> [String] {
+        guard !restorer.isSuperuser else { return [] }
+        let wanted = manifest.extensions.map(\.name).filter { $0 != "plpgsql" && !skipping.contains($0) && !installed.contains($0) }
+        guard !wanted.isEmpty else { return [] }
+        let trusted = Set(try connection.query(
+            "SELECT DISTINCT name FROM pg_catalog.pg_available_extension_versions WHERE name = ANY($1::text[]) AND (trusted OR NOT superuser)",
+            [wanted]).rows.compactMap { $0["name"] })
+        var problems: [String] = []
+        for name in wanted.sorted() {
+            if !trusted.contains(name) {
+                problems.append("extension \(name) can only be created by a superuser and role \(restorer.name) is not one; "
+                                + "have an administrator run CREATE EXTENSION \(name) in the target first")
+            } else if !mayCreateInDatabase {
+                problems.append("role \(restorer.name) may not create extension \(name) (needs CREATE on the database); grant it, or create the extension first")
+            }
+        }
+        return problems
+    }
+
+    private static let lookups = [
+        "function": "pg_catalog.to_regprocedure", "procedure": "pg_catalog.to_regprocedure",
+        "table": "pg_catalog.to_regclass", "view": "pg_catalog.to_regclass", "materialized view": "pg_catalog.to_regclass",
+        "sequence": "pg_catalog.to_regclass", "type": "pg_catalog.to_regtype", "schema": "pg_catalog.to_regnamespace",
+    ]
+
+    /// "function auth.uid()" → ("function", "auth.uid()"); "materialized view a.b" likewise.
+    private static func split(_ needs: String) -> (String, String)? {
+        for kind in lookups.keys.sorted(by: { $0.count > $1.count }) where needs.hasPrefix(kind + " ") {
+            return (kind, String(needs.dropFirst(kind.count + 1)))
+        }
+        return nil
+    }
+
+    private static func list(_ users: [String]) -> String {
+        let shown = users.prefix(5).joined(separator: ", ")
+        return users.count > 5 ? "\(shown) and \(users.count - 5) more" : shown
+    }
+
+    /// Creates roles as NOLOGIN placeholders; a restorer that is not a superuser joins them,
+    /// so it may make them owners.
+    static func createRoles(_ roles: [String], on connection: Connection, restorer: Restorer) throws {
+        for role in roles {
+            // Roles are server-wide: another restore may have made it since the check.
+            try connection.execute("""
+                DO $arkiv$ BEGIN EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', \(try connection.quoteLiteral(role)));
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $arkiv$
+                """)
+            if !restorer.isSuperuser { try connection.execute("GRANT \(try connection.quoteIdentifier(role)) TO CURRENT_USER") }
+        }
+    }
+}
