@@ -40,7 +40,7 @@ public final class BackupRunner {
 
         let coordinator = try Connection(options.source, applicationName: "arkiv-backup")
         // Every setting is local to the one transaction each connection reads in, never the
-        // session's: correct behind a transaction-mode pooler (docs/SUPABASE.md), and nothing
+        // session's: correct behind a transaction-mode pooler (docs/OPERATIONS.md, "Moving between Supabase and Docker"), and nothing
         // leaks to the pooler's other clients.
         let snapshot = try exportSnapshot(coordinator)
         let source = try SourceFacts.read(coordinator)
