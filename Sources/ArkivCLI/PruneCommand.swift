@@ -100,11 +100,11 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     init(seconds: TimeInterval) { self.seconds = seconds }
 
     init?(argument: String) {
-        guard let seconds = RetentionDuration.parse(argument) else { return nil }
+        guard let seconds = DurationText.parse(argument) else { return nil }
         self.seconds = seconds
     }
 
-    var defaultValueDescription: String { RetentionDuration.format(seconds) }
+    var defaultValueDescription: String { DurationText.format(seconds) }
 }
 
 /// One prune run: lock, plan, print, remove (manifest first), report.
@@ -185,11 +185,11 @@ struct Pruner {
     }
 
     static func describe(_ policy: RetentionPolicy) -> [String: String] {
-        var rules: [String: String] = ["incomplete-grace": RetentionDuration.format(policy.incompleteGrace)]
+        var rules: [String: String] = ["incomplete-grace": DurationText.format(policy.incompleteGrace)]
         let counts = [("keep-last", policy.keepLast), ("keep-hourly", policy.keepHourly), ("keep-daily", policy.keepDaily),
                       ("keep-weekly", policy.keepWeekly), ("keep-monthly", policy.keepMonthly), ("keep-yearly", policy.keepYearly)]
         for (name, value) in counts { if let value { rules[name] = String(value) } }
-        if let within = policy.keepWithin { rules["keep-within"] = RetentionDuration.format(within) }
+        if let within = policy.keepWithin { rules["keep-within"] = DurationText.format(within) }
         return rules
     }
 }

@@ -39,10 +39,10 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
         case .last(let rank, let count): return "keep-last (\(rank) of \(count))"
         case .bucket(let bucket, let period, let rank, let count): return "keep-\(bucket.rawValue) \(period) (\(rank) of \(count))"
         case .oldest(let bucket): return "oldest set while keep-\(bucket.rawValue) has room"
-        case .within(let duration): return "keep-within \(RetentionDuration.format(duration))"
+        case .within(let duration): return "keep-within \(DurationText.format(duration))"
         case .incompleteWithinGrace(let grace):
-            return "incomplete, younger than the \(RetentionDuration.format(grace)) grace (a backup may still be writing it)"
-        case .incompleteExpired(let grace): return "incomplete, older than the \(RetentionDuration.format(grace)) grace"
+            return "incomplete, younger than the \(DurationText.format(grace)) grace (a backup may still be writing it)"
+        case .incompleteExpired(let grace): return "incomplete, older than the \(DurationText.format(grace)) grace"
         case .noRule: return "no rule keeps it"
         }
     }

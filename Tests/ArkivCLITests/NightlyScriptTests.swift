@@ -40,6 +40,55 @@ struct NightlyScriptTests {
         }
     }
 
+    @Test("the real executables under one policy: backup, quick verify, prune and a due drill, each a JSON line; the drill is then not due",
+          arguments: [TestServer.pg16])
+    func realPipeline(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-nightly-\(UUID().uuidString)").path
+            let repo = base + "-repo", identity = base + "-identity", recipients = base + "-recipients.txt", policy = base + ".toml"
+            let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout
+            try recipient.write(toFile: recipients, atomically: true, encoding: .utf8)
+            try """
+                [source]
+                url-env = "NIGHTLY_SOURCE"
+                schemas = ["crm", "flow"]
+
+                [repository]
+                path = "\(repo)"
+
+                [archive]
+                recipients = ["\(recipients)"]
+
+                [retention]
+                keep-last = 3
+
+                [drill]
+                target-env = "NIGHTLY_DRILL"
+                schedule = "weekly:sunday"
+
+                [restore]
+                identity = "\(identity)"
+                """.write(toFile: policy, atomically: true, encoding: .utf8)
+            let bin = try executableURL("arkiv-backup").deletingLastPathComponent().path
+            let environment = ["ARKIV_BIN": bin, "NIGHTLY_SOURCE": try server.url(database: source.databaseName),
+                               "NIGHTLY_DRILL": try server.url()]
+            let first = try runProgram(script, ["--policy", policy], environment: environment)
+            #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+            let steps = try jsonLines(first.stdout)
+            #expect(steps.compactMap { $0["step"] as? String }.prefix(4) == ["backup", "verify", "prune", "drill"], "\(first.stdout)")
+            #expect(steps.prefix(4).allSatisfy { $0["status"] as? String == "ok" }, "\(first.stdout)")
+            #expect(try LocalRepository(path: repo).sets().count == 1)
+            let drills = try FileManager.default.contentsOfDirectory(atPath: repo + "/drills")
+            #expect(drills.count == 1, "the first night drills: none ran before")
+
+            // The next night: a second set, and the weekly drill is not due again.
+            let second = try runProgram(script, ["--policy", policy], environment: environment)
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            #expect(try LocalRepository(path: repo).sets().count == 2)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: repo + "/drills").count == 1)
+        }
+    }
+
     @Test("a second run while the first holds the repository exits 4 and touches nothing; a free run does every step")
     func overlappingRuns() throws {
         let synthetic = try SyntheticRepository()

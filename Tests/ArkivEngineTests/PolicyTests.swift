@@ -286,12 +286,12 @@ struct PolicyTests {
 
     @Test("durations")
     func durations() {
-        #expect(PolicyDuration.seconds("30d") == 2_592_000)
-        #expect(PolicyDuration.seconds("2w") == 1_209_600)
-        #expect(PolicyDuration.seconds("12h") == 43_200)
-        #expect(PolicyDuration.seconds("1d12h30m") == 131_400)
+        #expect(DurationText.parse("30d") == 2_592_000)
+        #expect(DurationText.parse("2w") == 1_209_600)
+        #expect(DurationText.parse("12h") == 43_200)
+        #expect(DurationText.parse("1d12h30m") == 131_400)
         for bad in ["", "d", "12", "1y", "-1d", "1.5d", "99999999999d", "1d ", "1D"] {
-            #expect(PolicyDuration.seconds(bad) == nil, "\(bad)")
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
         }
     }
 

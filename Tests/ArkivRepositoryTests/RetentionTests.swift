@@ -124,15 +124,15 @@ struct RetentionPlanTests {
 
     @Test("durations read and print the way the options write them")
     func durations() {
-        #expect(RetentionDuration.parse("30d") == TimeInterval(30 * 86400))
-        #expect(RetentionDuration.parse("2w") == TimeInterval(14 * 86400))
-        #expect(RetentionDuration.parse("1d12h") == TimeInterval(36 * 3600))
-        #expect(RetentionDuration.parse("90m") == TimeInterval(5400))
+        #expect(DurationText.parse("30d") == TimeInterval(30 * 86400))
+        #expect(DurationText.parse("2w") == TimeInterval(14 * 86400))
+        #expect(DurationText.parse("1d12h") == TimeInterval(36 * 3600))
+        #expect(DurationText.parse("90m") == TimeInterval(5400))
         for bad in ["", "30", "d", "3x", "-1d", "1.5d", "1d 2h", "99999999999d"] {
-            #expect(RetentionDuration.parse(bad) == nil, "\(bad)")
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
         }
-        #expect(RetentionDuration.format(36 * 3600) == "1d12h")
-        #expect(RetentionDuration.format(14 * 86400) == "14d")
+        #expect(DurationText.format(36 * 3600) == "1d12h")
+        #expect(DurationText.format(14 * 86400) == "14d")
     }
 }
 

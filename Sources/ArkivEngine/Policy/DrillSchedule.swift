@@ -1,3 +1,4 @@
+import ArkivRepository
 import Foundation
 
 /// When drills are due, as `[drill] schedule` states it. All times are UTC.
@@ -32,7 +33,7 @@ public enum DrillSchedule: Sendable, Equatable {
             guard let day = Int(parts[1]), (1...28).contains(day) else { return nil }
             self = .monthly(day: day)
         case ("every", 2):
-            guard let seconds = PolicyDuration.seconds(parts[1]), seconds >= 60 else { return nil }
+            guard let seconds = DurationText.parse(parts[1]), seconds >= 60 else { return nil }
             self = .every(seconds)
         default:
             return nil

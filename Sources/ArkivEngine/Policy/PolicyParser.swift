@@ -359,7 +359,7 @@ struct PolicyReader {
 
     mutating func duration(_ key: String, _ value: (any TOMLValueConvertible)?) -> TimeInterval? {
         guard let text = string(key, value) else { return nil }
-        guard let seconds = PolicyDuration.seconds(text), seconds > 0 else {
+        guard let seconds = DurationText.parse(text), seconds > 0 else {
             fail(key, "'\(text.prefix(40))' is not a duration: write e.g. 30d, 2w, 12h or 1d12h (units s, m, h, d, w; at most 100 years)")
             return nil
         }

@@ -1,8 +1,11 @@
 import Foundation
 
-/// Durations as retention options write them: `30d`, `2w`, `36h`, `90m`, `1d12h`.
-public enum RetentionDuration {
+/// Durations as flags and policy files write them: `30d`, `2w`, `36h`, `90m`, `1d12h`. No months
+/// or years: their length varies.
+public enum DurationText {
     static let units: [(Character, TimeInterval)] = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+    /// A hundred years: anything longer is a typo.
+    static let maximum: TimeInterval = 100 * 365 * 86_400
 
     /// Seconds, or nil when `text` is not one or more `<number><unit>` with units w, d, h, m, s.
     public static func parse(_ text: String) -> TimeInterval? {
@@ -21,7 +24,7 @@ public enum RetentionDuration {
                 return nil
             }
         }
-        return sawUnit && digits.isEmpty ? total : nil
+        return sawUnit && digits.isEmpty && total <= maximum ? total : nil
     }
 
     /// The shortest exact form: `30d`, `1d12h`, `0s`.
