@@ -40,6 +40,7 @@ public final class BackupRunner {
 
         let coordinator = try Connection(options.source, applicationName: "arkiv-backup")
         try coordinator.apply(.dump(lockTimeout: options.lockTimeout))
+        try coordinator.detectClientLoss()
         let snapshot = try exportSnapshot(coordinator)
         let source = try SourceFacts.read(coordinator)
         let schemas = try SchemaSelection.resolve(coordinator, include: options.schemas, exclude: options.excludeSchemas)
@@ -81,6 +82,7 @@ public final class BackupRunner {
                 connect: {
                     let connection = try Connection(target, applicationName: "arkiv-backup worker")
                     try connection.apply(.dump(lockTimeout: lockTimeout))
+                    try connection.detectClientLoss()
                     do {
                         try connection.beginTransaction(importing: snapshot)
                     } catch {

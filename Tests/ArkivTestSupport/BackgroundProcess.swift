@@ -1,0 +1,59 @@
+import Foundation
+
+/// An arkiv executable running in the background, for tests that kill, signal or race it.
+/// stdout and stderr go to files (a pipe nobody reads would stall a chatty process), which the
+/// test reads at any time and which secret-leak tests can grep afterwards.
+public final class BackgroundProcess: @unchecked Sendable {
+    public let process = Process()
+    public let stdoutPath: String
+    public let stderrPath: String
+
+    public init(_ name: String, _ arguments: [String], environment: [String: String] = [:], logFolder: String? = nil) throws {
+        let folder = logFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-process-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stem = folder + "/" + name + "-" + UUID().uuidString.prefix(8)
+        stdoutPath = stem + ".stdout"
+        stderrPath = stem + ".stderr"
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = try executableURL(name)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+
+    public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Waits for the process to end (at most `timeout` seconds, then kills it) and returns what it did.
+    @discardableResult
+    public func wait(timeout: TimeInterval = 120) -> ProcessOutcome {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        return ProcessOutcome(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// True when the process died of a signal rather than exiting.
+    public var wasKilled: Bool { process.terminationReason == .uncaughtSignal }
+
+    public var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    public var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+}
+
+/// Polls `condition` every `interval` seconds until it holds or `timeout` passes; returns whether it held.
+public func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.02, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    repeat {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: interval)
+    } while Date() < deadline
+    return try condition()
+}
