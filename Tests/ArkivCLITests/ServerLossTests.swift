@@ -10,7 +10,7 @@ import Testing
 struct ServerLossTests {
     private func expectCleanFailure(_ outcome: ProcessOutcome, repo: String) throws {
         #expect(outcome.status == 1, "\(outcome.stderr)")
-        #expect(outcome.stderr.contains("big.rows"), "the error names the table being copied: \(outcome.stderr)")
+        #expect(outcome.stderr.contains("COPY \"big\".\"rows\""), "the error names the table being copied: \(outcome.stderr)")
         #expect(try Fault.listing(repo).isEmpty, "no set, complete or not")
         #expect(Fault.files(in: repo) == ["lock"], "\(Fault.files(in: repo))")
     }
@@ -52,8 +52,10 @@ struct ServerLossTests {
     func serverCrash() throws {
         let folder = "/tmp/arkiv-faults-servers"
         let script = Fault.packageRoot + "/scripts/pg-test-server"
-        let start = try runProgram("/usr/bin/env", ["ARKIV_TEST_DIR=\(folder)", script, "start", "pg16", "--no-fixture"])
-        defer { _ = try? runProgram("/usr/bin/env", ["ARKIV_TEST_DIR=\(folder)", script, "stop"]) }
+        let environment = ["ARKIV_TEST_DIR": folder]
+        let start = try BackgroundProcess(program: URL(fileURLWithPath: script), ["start", "pg16", "--no-fixture"], environment: environment)
+            .wait(timeout: 120)
+        defer { _ = try? BackgroundProcess(program: URL(fileURLWithPath: script), ["stop"], environment: environment).wait(timeout: 60) }
         try #require(start.status == 0, "could not start the test's own server: \(start.stderr)")
         let url = try #require(start.stdout.split(separator: "\n").first { $0.contains("ARKIV_TEST_PG16_URL=") }
             .map { $0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) },

@@ -8,7 +8,15 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let stdoutPath: String
     public let stderrPath: String
 
-    public init(_ name: String, _ arguments: [String], environment: [String: String] = [:], logFolder: String? = nil) throws {
+    /// Starts one of arkiv's executables by name (see `executableURL`).
+    public convenience init(_ name: String, _ arguments: [String], environment: [String: String] = [:], logFolder: String? = nil) throws {
+        try self.init(program: try executableURL(name), arguments, environment: environment, logFolder: logFolder)
+    }
+
+    /// Starts any program. Output goes to files, so a daemon it leaves running (a server started
+    /// by a script) cannot hold a pipe open and stall the test that reads it.
+    public init(program: URL, _ arguments: [String], environment: [String: String] = [:], logFolder: String? = nil) throws {
+        let name = program.lastPathComponent
         let folder = logFolder ?? FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-process-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let stem = folder + "/" + name + "-" + UUID().uuidString.prefix(8)
@@ -16,7 +24,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         stderrPath = stem + ".stderr"
         FileManager.default.createFile(atPath: stdoutPath, contents: nil)
         FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.executableURL = try executableURL(name)
+        process.executableURL = program
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
