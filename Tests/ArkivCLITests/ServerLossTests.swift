@@ -53,9 +53,8 @@ struct ServerLossTests {
         let folder = "/tmp/arkiv-faults-servers"
         let script = Fault.packageRoot + "/scripts/pg-test-server"
         let environment = ["ARKIV_TEST_DIR": folder]
-        let start = try BackgroundProcess(program: URL(fileURLWithPath: script), ["start", "pg16", "--no-fixture"], environment: environment)
-            .wait(timeout: 120)
-        defer { _ = try? BackgroundProcess(program: URL(fileURLWithPath: script), ["stop"], environment: environment).wait(timeout: 60) }
+        let start = try runLeavingDaemon(script, ["start", "pg16", "--no-fixture"], environment: environment)
+        defer { _ = try? runLeavingDaemon(script, ["stop"], environment: environment) }
         try #require(start.status == 0, "could not start the test's own server: \(start.stderr)")
         let url = try #require(start.stdout.split(separator: "\n").first { $0.contains("ARKIV_TEST_PG16_URL=") }
             .map { $0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) },

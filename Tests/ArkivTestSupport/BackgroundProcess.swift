@@ -65,3 +65,35 @@ public func waitUntil(timeout: TimeInterval, interval: TimeInterval = 0.02, _ co
     } while Date() < deadline
     return try condition()
 }
+
+/// Runs a program that leaves a daemon behind (a script that starts a server) and waits for the
+/// program itself. Foundation's `Process` would wait for every holder of the descriptors it
+/// hands the child, the daemon included, so this spawns it directly: output to a file,
+/// every other descriptor closed, `waitpid` on the one process.
+public func runLeavingDaemon(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutcome {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-spawn-\(UUID().uuidString).log").path
+    defer { unlink(output) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Every descriptor this process has open now (glibc's closefrom action is not visible to Swift).
+    let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    for descriptor in open where descriptor > 2 && fcntl(descriptor, F_GETFD) >= 0 {
+        posix_spawn_file_actions_addclose(&actions, descriptor)
+    }
+    let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0)=\($1)" }
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    let envp = variables.map { strdup($0) } + [nil]
+    defer { (argv + envp).forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+    guard spawned == 0 else { throw TestSetupError("cannot start \(path): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    let exited = status & 0x7f == 0
+    return ProcessOutcome(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), stdout: text, stderr: text)
+}
