@@ -75,3 +75,9 @@ let package = Package(
         .testTarget(name: "ArkivCLITests", dependencies: ["ArkivCLI", "ArkivArchive", "ArkivRepository", "ArkivTestSupport"]),
     ]
 )
+
+// The libFuzzer target (Fuzz/arkiv-fuzz) exists only for scripts/fuzz, which sets ARKIV_FUZZ=1
+// and builds it with -sanitize=fuzzer in its own scratch path: ordinary builds never see it.
+if Context.environment["ARKIV_FUZZ"] == "1" {
+    package.targets.append(.executableTarget(name: "arkiv-fuzz", dependencies: ["ArkivArchive", "ArkivEngine"], path: "Fuzz/arkiv-fuzz"))
+}

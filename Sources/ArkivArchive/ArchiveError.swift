@@ -9,6 +9,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     case authenticationFailed(file: String, member: String, offset: UInt64)
     case corruptChunk(file: String, member: String, offset: UInt64, detail: String)
     case indexMismatch(file: String, member: String, detail: String)
+    /// A valid archive that is not the one the manifest lists (another set's, or another schema's).
+    case foreignFile(file: String, detail: String)
     case dataKeyRequired(file: String)
 
     // The manifest.
@@ -47,6 +49,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(file): member '\(member)', chunk at offset \(offset): \(detail)"
         case .indexMismatch(let file, let member, let detail):
             "\(file): member '\(member)' does not match the index: \(detail)"
+        case .foreignFile(let file, let detail):
+            "\(file): this archive does not belong here: \(detail); it was copied or renamed into the set folder"
         case .dataKeyRequired(let file):
             "\(file): the archive is encrypted; an identity or passphrase is needed to read it"
         case .invalidManifest(let file, let detail):

@@ -50,3 +50,15 @@ extension Connection {
         try execute(settings.statement(scope: scope))
     }
 }
+
+extension Connection {
+    /// Asks the server (14 and later) to check every `interval` that the client is still there
+    /// while a statement runs. Without it a killed client's session waiting for a lock waits on,
+    /// holding its snapshot and its place in the lock queue, until the lock is granted.
+    /// Transaction-local, like every backup setting (a transaction-mode pooler shares sessions):
+    /// call it inside the transaction.
+    public func detectClientLoss(every interval: String = "1s") throws(PostgresError) {
+        guard serverVersionNumber >= 140000 else { return }
+        try execute("SELECT pg_catalog.set_config('client_connection_check_interval', \(try quoteLiteral(interval)), true)")
+    }
+}

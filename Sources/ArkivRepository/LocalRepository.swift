@@ -102,6 +102,14 @@ extension SetEntry {
         guard size <= ManifestCodec.maximumSize, let data = FileManager.default.contents(atPath: manifestPath) else {
             throw ArchiveError.invalidManifest(file: manifestPath, detail: "unreadable, or larger than \(ManifestCodec.maximumSize) bytes")
         }
-        return try ManifestCodec.decode(data, file: manifestPath)
+        let sealed = try ManifestCodec.decode(data, file: manifestPath)
+        // Another set's manifest (or a renamed folder) would describe files that are not these.
+        guard sealed.manifest.backupID == id.rawValue else {
+            throw ArchiveError.invalidManifest(
+                file: manifestPath,
+                detail: "it is the manifest of backup set \(sealed.manifest.backupID), not of \(id.rawValue) whose folder holds it; "
+                    + "it was replaced, or the folder renamed")
+        }
+        return sealed
     }
 }

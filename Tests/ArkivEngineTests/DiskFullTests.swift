@@ -30,6 +30,11 @@ struct DiskFullTests {
             #expect(try repository.sets(includeIncomplete: true).isEmpty)
             let leftovers = try FileManager.default.subpathsOfDirectory(atPath: mountPoint + "/repo").filter { $0 != "lock" }
             #expect(leftovers.isEmpty, "\(leftovers)")
+            // The space is really given back (no file kept open and unlinked, nothing hidden).
+            var usage = statvfs()
+            try #require(statvfs(mountPoint, &usage) == 0)
+            let used = (Int(usage.f_blocks) - Int(usage.f_bfree)) * Int(usage.f_frsize)
+            #expect(used <= 16 << 10, "\(used) bytes still used on the repository's file system")
         }
     }
 }

@@ -14,6 +14,20 @@ struct PolicyFuzzSmokeTests {
         "postgresql://u:p@h", "password", "[a]\n", "[[a]]\n", "a.b = ", "x = [", "x = {", "y = 1", "\"\"", "''", "[ ", " ]", "[source]\n", "[retention]\n", "keep-daily = 7\n", "x = [\n", "+", "_", "e",
     ]
 
+    @Test("every input kept in Fuzz/corpus/policy (libFuzzer's finds) returns a policy or a PolicyError")
+    func corpus() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fuzz/corpus/policy").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(names.count >= 3, "the shipped policies are the seeds")
+        var parsed = 0
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)))
+            if (try? Policy.parse(bytes: bytes, fileName: name)) != nil { parsed += 1 }
+        }
+        #expect(parsed >= 3, "the seeds themselves are valid policies")
+    }
+
     @Test("random TOML-shaped input returns a policy or a PolicyError")
     func noise() {
         let environment = ProcessInfo.processInfo.environment

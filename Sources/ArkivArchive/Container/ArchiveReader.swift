@@ -29,6 +29,19 @@ public final class ArchiveReader: @unchecked Sendable {
         entryPositions = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.summary.id.rawValue, $0) })
     }
 
+    /// Opens an archive that must be `fileName` of the set `setID`. A whole file copied from
+    /// another set, or another schema's file renamed, is refused even when its checksum was made
+    /// to match in a manifest nothing authenticates (an unencrypted set's).
+    public convenience init(path: String, dataKey: DataKey?, setID: BackupSetID, fileName: String) throws(ArchiveError) {
+        try self.init(path: path, dataKey: dataKey)
+        guard self.setID == setID else {
+            throw .foreignFile(file: path, detail: "it was written for backup set \(self.setID), the manifest's set is \(setID)")
+        }
+        guard self.fileName == fileName else {
+            throw .foreignFile(file: path, detail: "it was written as \(self.fileName), the manifest lists it as \(fileName)")
+        }
+    }
+
     public func member(named name: String) -> MemberSummary? {
         members.first { $0.name == name }
     }

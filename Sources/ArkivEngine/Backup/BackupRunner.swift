@@ -40,9 +40,10 @@ public final class BackupRunner {
 
         let coordinator = try Connection(options.source, applicationName: "arkiv-backup")
         // Every setting is local to the one transaction each connection reads in, never the
-        // session's: correct behind a transaction-mode pooler (docs/OPERATIONS.md, "Moving between Supabase and Docker"), and nothing
-        // leaks to the pooler's other clients.
+        // session's: correct behind a transaction-mode pooler (docs/OPERATIONS.md, "Moving
+        // between Supabase and Docker"), and nothing leaks to the pooler's other clients.
         let snapshot = try exportSnapshot(coordinator)
+        try coordinator.detectClientLoss()
         let source = try SourceFacts.read(coordinator)
         let schemas = try SchemaSelection.resolve(coordinator, include: options.schemas, exclude: options.excludeSchemas)
         // Locks first (as pg_dump does): the catalog functions lock what they read, and a table
@@ -84,6 +85,7 @@ public final class BackupRunner {
                     let connection = try Connection(target, applicationName: "arkiv-backup worker")
                     do {
                         try connection.beginTransaction(importing: snapshot, settings: .dump(lockTimeout: lockTimeout))
+                        try connection.detectClientLoss()
                     } catch {
                         // A transaction-mode pooler hands the worker another server session,
                         // where the coordinator's snapshot does not exist.

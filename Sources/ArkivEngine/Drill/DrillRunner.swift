@@ -36,6 +36,7 @@ public struct DrillRunner {
         let scratch = RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_")
         report.scratchDatabase = scratch
         do {
+            try dropLeftover(scratch)
             var options = RestoreOptions(repository: repository, set: entry.id.rawValue, target: target, destination: .scratch(name: scratch))
             options.identities = identities
             options.passphrase = passphrase
@@ -64,6 +65,19 @@ public struct DrillRunner {
             try DrillMetrics.write(report, backupCreatedAt: entry.id.createdAt, to: metricsFile)
         }
         return report
+    }
+
+    /// A drill killed mid-restore leaves its scratch database behind, marked by the restore.
+    /// Only such a database (same drill name, an arkiv restore marker) is dropped before starting
+    /// again; anything else under that name is left alone and the restore refuses it.
+    private func dropLeftover(_ name: String) throws {
+        let admin = try Connection(target, applicationName: "arkiv-drill")
+        let exists = try admin.queryRow("SELECT count(*) AS n FROM pg_catalog.pg_database WHERE datname = $1", [name]).decode(Int.self, "n") > 0
+        guard exists else { return }
+        let marker = try RestoreMarker.read(on: try Connection(target.database(name), applicationName: "arkiv-drill"))
+        guard let marker, marker.state == .incomplete else { return }
+        reporter.log("warning", "dropping \(name), left incomplete by an interrupted drill of \(marker.set)", fields: ["database": name])
+        try admin.execute("DROP DATABASE \(try admin.quoteIdentifier(name)) WITH (FORCE)")
     }
 
     /// Drops the scratch database if it exists; false when it could not be dropped.

@@ -23,7 +23,7 @@ struct OpenedBackupSet {
         guard problems.isEmpty else { throw RestoreError.damagedSet(problems.map(\.description)) }
         var readers: [String: ArchiveReader] = [:]
         for schema in manifest.schemas {
-            readers[schema.name] = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey)
+            readers[schema.name] = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
         }
         return OpenedBackupSet(entry: entry, manifest: manifest, dataKey: dataKey, readers: readers)
     }

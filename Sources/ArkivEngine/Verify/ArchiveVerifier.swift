@@ -68,7 +68,7 @@ public struct ArchiveVerifier {
     private func schemaChecks(_ entry: SetEntry, _ manifest: Manifest, schema: Manifest.SchemaEntry, dataKey: DataKey?) -> [VerifyReport.Check] {
         let reader: ArchiveReader
         do {
-            reader = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey)
+            reader = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
             try reader.verify()
         } catch {
             return [.failed(schema.file, "archive", expected: "every record authentic and complete", error: "\(error)")]
