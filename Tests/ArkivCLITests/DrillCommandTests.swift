@@ -32,6 +32,9 @@ struct DrillCommandTests {
         let prometheus = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(prometheus.contains("arkiv_last_drill_success 1"))
         #expect(prometheus.contains("# TYPE arkiv_last_backup_timestamp_seconds gauge"))
+        let backupSeconds = prometheus.split(separator: "\n").first { $0.hasPrefix("arkiv_last_backup_duration_seconds ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }
+        #expect(backupSeconds.map { $0 >= 0 && $0 < 120 } == true, "\(prometheus)")
         #expect(try LocalRepository(path: repo).sets().count == 1, "the drill history is not mistaken for a set")
 
         // Damage one archive: the drill must fail loudly and still clean up.

@@ -62,7 +62,10 @@ public struct DrillRunner {
         report.passed = report.error == nil && report.differences.isEmpty && report.checks > 0
         try keep(report, in: entry)
         if let metricsFile {
-            try DrillMetrics.write(report, backupCreatedAt: entry.id.createdAt, to: metricsFile)
+            // The manifest is written last, so its modification time is when the backup ended.
+            let finished = (try? FileManager.default.attributesOfItem(atPath: entry.manifestPath))?[.modificationDate] as? Date
+            let backupSeconds = finished.map { max(0, $0.timeIntervalSince(entry.id.createdAt)) }
+            try DrillMetrics.write(report, backupCreatedAt: entry.id.createdAt, backupSeconds: backupSeconds, to: metricsFile)
         }
         return report
     }
