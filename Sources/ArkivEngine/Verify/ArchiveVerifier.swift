@@ -129,18 +129,7 @@ public struct ArchiveVerifier {
         } catch {
             return [.failed(name, "data", expected: "\(table.rows) rows readable", error: "\(error)")]
         }
-        var checks: [VerifyReport.Check] = [
-            .init(object: name, check: "rows", expected: String(table.rows), actual: String(rows)),
-            .init(object: name, check: "content hash", expected: table.contentHash, actual: hash.description),
-        ]
-        for column in table.vectorColumns {
-            let seen = vectors.first { $0.column == column.name }
-            checks.append(.init(
-                object: "\(name).\(column.name)", check: "vector facts",
-                expected: RestoredVerifier.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
-                actual: RestoredVerifier.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
-        }
-        return checks
+        return TableDataChecks.compare(name, with: table, rows: rows, contentHash: hash, vectors: vectors)
     }
 
     private func merge(_ left: [CopyRowInspector.VectorStats], _ right: [CopyRowInspector.VectorStats]) -> [CopyRowInspector.VectorStats] {

@@ -64,8 +64,8 @@ public struct CompareVerifier {
                     for (wanted, had) in zip(want.vectors, have.vectors) {
                         report.checks.append(.init(
                             object: "\(name).\(wanted.column)", check: "vector facts",
-                            expected: RestoredVerifier.vectorFacts(wanted.nullCount, wanted.minDimension, wanted.maxDimension),
-                            actual: RestoredVerifier.vectorFacts(had.nullCount, had.minDimension, had.maxDimension)))
+                            expected: TableDataChecks.vectorFacts(wanted.nullCount, wanted.minDimension, wanted.maxDimension),
+                            actual: TableDataChecks.vectorFacts(had.nullCount, had.minDimension, had.maxDimension)))
                     }
                 } catch {
                     try right.execute("ROLLBACK TO SAVEPOINT arkiv_table")

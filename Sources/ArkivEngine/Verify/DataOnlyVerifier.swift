@@ -123,13 +123,6 @@ public struct DataOnlyVerifier {
         let inspector = try CopyRowInspector(format: format, vectorColumns: TablePlanner.vectorColumns(table))
         try connection.copyOut("COPY (SELECT \(expressions.joined(separator: ", ")) FROM \(sqlName)) TO STDOUT"
                                + (format == .binary ? " (FORMAT binary)" : "")) { try inspector.inspect($0) }
-        report.checks.append(.init(object: sqlName, check: "rows", expected: String(entry.rows), actual: String(inspector.rows)))
-        report.checks.append(.init(object: sqlName, check: "content hash", expected: entry.contentHash, actual: inspector.contentHash.description))
-        for column in entry.vectorColumns {
-            let seen = inspector.vectors.first { $0.column == column.name }
-            report.checks.append(.init(object: "\(sqlName).\(column.name)", check: "vector facts",
-                                       expected: RestoredVerifier.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
-                                       actual: RestoredVerifier.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
-        }
+        report.checks += TableDataChecks.compare(sqlName, with: entry, inspector: inspector)
     }
 }

@@ -77,13 +77,8 @@ public struct RestoredVerifier {
                 let inspector = try DatabaseChecks.tableData(
                     connection, schema: entry.schema, table: entry.name, columns: info.copyColumnList,
                     format: CopyRowInspector.Format(rawValue: entry.copyFormat) ?? .text, vectorColumns: TablePlanner.vectorColumns(info))
-                report.checks.append(.init(object: name, check: "rows", expected: String(entry.rows), actual: String(inspector.rows)))
-                report.checks.append(.init(object: name, check: "content hash", expected: entry.contentHash, actual: inspector.contentHash.description))
+                report.checks += TableDataChecks.compare(name, with: entry, inspector: inspector)
                 for column in entry.vectorColumns {
-                    let seen = inspector.vectors.first { $0.column == column.name }
-                    report.checks.append(.init(object: "\(name).\(column.name)", check: "vector facts",
-                                               expected: Self.vectorFacts(column.nullCount, column.minDimension, column.maxDimension),
-                                               actual: Self.vectorFacts(seen?.nullCount ?? 0, seen?.minDimension, seen?.maxDimension)))
                     let declared = actual.table(QualifiedName(schema: entry.schema, name: entry.name))?
                         .columns.first { $0.name == column.name }?.vectorDimension
                     report.checks.append(.init(object: "\(name).\(column.name)", check: "declared dimension",
@@ -99,9 +94,5 @@ public struct RestoredVerifier {
                                                       expectedNotValid: DatabaseChecks.notValidConstraints(expected))
         report.seconds = Date().timeIntervalSince(started)
         return report
-    }
-
-    static func vectorFacts(_ nulls: UInt64, _ minimum: Int?, _ maximum: Int?) -> String {
-        "\(nulls) NULL, dimensions \(minimum.map(String.init) ?? "-")…\(maximum.map(String.init) ?? "-")"
     }
 }
