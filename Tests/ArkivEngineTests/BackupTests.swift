@@ -95,52 +95,24 @@ struct BackupTests {
     func consistencyUnderWriteLoad(server: TestServer) throws {
         try withScratchDatabase(on: server) { source in
             let setup = try Connection(source)
-            try setup.execute("""
-                CREATE SCHEMA left_side; CREATE SCHEMA right_side;
-                CREATE TABLE left_side.ledger (id bigint PRIMARY KEY, amount int NOT NULL, payload text);
-                CREATE TABLE right_side.ledger (id bigint PRIMARY KEY, amount int NOT NULL, payload text);
-                INSERT INTO left_side.ledger SELECT i, i % 100, repeat('x', 200) FROM generate_series(1, 50000) i;
-                INSERT INTO right_side.ledger SELECT id, -amount, payload FROM left_side.ledger;
-                """)
-            // The writer keeps one invariant in every transaction: the two ledgers hold the
-            // same ids and their amounts sum to zero.
-            let stop = LockedFlag()
-            let writerTarget = source
-            let writer = Thread {
-                guard let connection = try? Connection(writerTarget) else { return }
-                var next: Int64 = 1_000_000
-                while !stop.isSet {
-                    next += 1
-                    _ = try? connection.execute("""
-                        BEGIN;
-                        INSERT INTO left_side.ledger VALUES (\(next), 7, 'w');
-                        INSERT INTO right_side.ledger VALUES (\(next), -7, 'w');
-                        DELETE FROM left_side.ledger WHERE id = \(next - 1000000);
-                        DELETE FROM right_side.ledger WHERE id = \(next - 1000000);
-                        COMMIT;
-                        """)
-                }
-            }
-            writer.start()
-            defer { stop.set() }
+            try LedgerWriter.create(on: setup, rows: 50000)
+            let writer = LedgerWriter()
+            writer.start(through: source)
+            defer { writer.stop() }
             Thread.sleep(forTimeInterval: 0.3)
             let fixture = try BackupFixture()
             var options = fixture.options(source: source)
-            options.schemas = ["left_side", "right_side"]
+            options.schemas = LedgerWriter.schemas
             options.jobs = 2
             let result = try fixture.backup(options)
-            stop.set()
+            writer.stop()
             // Restore the set and check the writer's invariant where it matters: in the data.
             let restored = try fixture.restore(try fixture.restoreOptions(set: result.id.rawValue, server: server))
             defer { BackupFixture.drop(restored.database, on: server) }
             let copy = try server.connect(database: restored.database)
             let rows = try copy.queryRow("SELECT count(*) AS n FROM left_side.ledger").decode(Int.self, "n")
             #expect(rows > 40000)
-            let broken = try copy.queryRow("""
-                SELECT count(*) AS n FROM left_side.ledger l FULL JOIN right_side.ledger r USING (id)
-                WHERE l.id IS NULL OR r.id IS NULL OR l.amount <> -r.amount
-                """).decode(Int.self, "n")
-            #expect(broken == 0, "both ledgers come from one snapshot")
+            #expect(try LedgerWriter.brokenRows(in: copy) == 0, "both ledgers come from one snapshot")
             let live = try setup.queryRow("SELECT count(*) AS n FROM left_side.ledger").decode(Int.self, "n")
             #expect(live > 0)
         }
@@ -264,11 +236,4 @@ extension BackupTests {
             #expect(try fixture.setFolders().count == 1, "the refused backup added nothing")
         }
     }
-}
-
-final class LockedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
 }
