@@ -16,6 +16,17 @@ struct KillTests {
 
     /// After a killed backup: exactly the leftover is listed, as incomplete; the next backup takes
     /// over the stale lock and finishes; the leftover stays incomplete for prune to remove.
+    /// A big table (so a COPY of it lasts long enough to be killed) backed up unencrypted into
+    /// `repo`; returns the environment naming source and target.
+    private func backUpBigTable(in target: ConnectionTarget, to repo: String) throws -> [String: String] {
+        try Fault.createBigTable(try Connection(target), rows: 300_000)
+        let environment = try sourceEnvironment(target.databaseName)
+        let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--schema", "big", "--level", "1"],
+                                       environment: environment)
+        try #require(backup.status == 0, "\(backup.stderr)")
+        return environment
+    }
+
     private func expectRecovery(repo: String, database: String, leftover: String?) throws {
         let environment = try sourceEnvironment(database)
         let next = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--schema", "big", "--level", "1"],
@@ -151,14 +162,9 @@ struct KillTests {
     @Test("kill -9 of arkiv-restore mid-data: the database stays marked incomplete; verify restored refuses it")
     func killRestore() throws {
         try withScratchDatabase(on: Self.server) { target in
-            let admin = try Connection(target)
-            try Fault.createBigTable(admin, rows: 300_000)
             let repo = Fault.temporaryPath("repo")
             defer { try? FileManager.default.removeItem(atPath: repo) }
-            let environment = try sourceEnvironment(target.databaseName)
-            let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--schema", "big", "--level", "1"],
-                                           environment: environment)
-            try #require(backup.status == 0, "\(backup.stderr)")
+            let environment = try backUpBigTable(in: target, to: repo)
             let scratch = "arkiv_killed_\(UInt32.random(in: 0...UInt32.max))"
             let server = try Self.server.connect()
             defer { try? server.execute("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)") }
@@ -188,14 +194,9 @@ struct KillTests {
     @Test("kill -9 of arkiv-drill mid-restore: its scratch is marked incomplete and refused; the next drill clears it and passes")
     func killDrill() throws {
         try withScratchDatabase(on: Self.server) { target in
-            let admin = try Connection(target)
-            try Fault.createBigTable(admin, rows: 300_000)
             let repo = Fault.temporaryPath("repo")
             defer { try? FileManager.default.removeItem(atPath: repo) }
-            let environment = try sourceEnvironment(target.databaseName)
-            let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--schema", "big", "--level", "1"],
-                                           environment: environment)
-            try #require(backup.status == 0, "\(backup.stderr)")
+            let environment = try backUpBigTable(in: target, to: repo)
             let id = try #require(try LocalRepository(path: repo).sets().first).id.rawValue
             let scratch = String(("arkiv_drill_" + id.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
             let server = try Self.server.connect()
