@@ -10,7 +10,11 @@ struct CopyStreamSplitter {
     }
 
     private let format: CopyRowInspector.Format
+    /// The start of a message that did not end in the bytes seen so far.
     private var pending: [UInt8] = []
+    /// Text format: how many bytes of `pending` are known to hold no newline, so a row longer
+    /// than a chunk is scanned once, not once per chunk.
+    private var scanned = 0
     private var sawHeader = false
     private var sawTrailer = false
 
@@ -18,17 +22,31 @@ struct CopyStreamSplitter {
         self.format = format
     }
 
-    /// Adds a chunk; calls `emit` with every complete message it now holds.
+    /// Adds a chunk; calls `emit` with every complete message it now holds. Messages are cut
+    /// from the chunk itself; only an unfinished one is kept, to be completed by the next.
     mutating func feed(_ chunk: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws {
-        pending += chunk
+        if pending.isEmpty {
+            let consumed = try split(chunk, emit)
+            pending = Array(chunk[consumed...])
+            scanned = max(0, scanned - consumed)
+        } else {
+            pending += chunk
+            let consumed = try split(pending, emit)
+            pending.removeFirst(consumed)
+            scanned = max(0, scanned - consumed)
+        }
+    }
+
+    /// Emits every complete message of `buffer`; returns how many bytes they took.
+    private mutating func split(_ buffer: [UInt8], _ emit: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
         var start = 0
-        defer { pending.removeFirst(start) }
-        try pending.withUnsafeBytes { bytes in
+        try buffer.withUnsafeBytes { bytes in
             while let end = try messageEnd(bytes, from: start) {
                 try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
                 start = end
             }
         }
+        return start
     }
 
     /// Checks that nothing is left over: a stream that ends inside a row is damaged.
@@ -42,7 +60,10 @@ struct CopyStreamSplitter {
         guard start < bytes.count else { return nil }
         switch format {
         case .text:
-            guard let newline = bytes[start...].firstIndex(of: 0x0A) else { return nil }
+            guard let newline = bytes[max(start, scanned)...].firstIndex(of: 0x0A) else {
+                scanned = bytes.count
+                return nil
+            }
             return newline + 1
         case .binary:
             if sawTrailer { throw SplitError.malformed("data after the binary trailer") }
