@@ -92,7 +92,7 @@ public struct BackupCommand: ParsableCommand {
     public func run() throws {
         let settings = try policy.load()
         let target = try settings.connection(url: source, environmentVariable: sourceEnvironmentVariable, { $0.source.connection }, key: "source.url-env")
-        var options = BackupOptions(source: target, repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
+        var options = BackupOptions(source: target, repository: try settings.repository(repo))
         options.schemas = settings.list(schemas) { $0.source.schemas }
         options.excludeSchemas = settings.list(excludeSchemas) { $0.source.excludeSchemas }
         options.excludeTableData = settings.list(excludeTableData) { $0.source.excludeTableData }

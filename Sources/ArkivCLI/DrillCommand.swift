@@ -44,7 +44,7 @@ public struct DrillCommand: ParsableCommand {
 
     public func run() throws {
         let settings = try policy.load()
-        let repository = try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path")
+        let repository = try settings.repository(repo)
         if ifDue, let notDue = try Self.notDue(settings, repository: repository) {
             print(notDue)
             return

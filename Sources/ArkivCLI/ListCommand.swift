@@ -30,7 +30,7 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let settings = try policy.load()
-        let repository = try LocalRepository(path: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
+        let repository = try LocalRepository(path: try settings.repository(repo))
         if drills {
             let history = DrillRunner.history(repository: repository.path)
             print(json ? try RecordJSON.string(history) : DrillListing.table(history))

@@ -14,13 +14,15 @@ struct PinCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("Why it is pinned (kept in the record).", valueName: "text"))
     var note: String?
 
     func run() throws {
-        try PinChange.apply(pinned: true, set: set, repo: repo, note: note)
+        try PinChange.apply(pinned: true, set: set, repo: try policy.load().repository(repo), note: note)
     }
 }
 
@@ -35,13 +37,15 @@ struct UnpinCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Option(help: ArgumentHelp("Why it is unpinned (kept in the record).", valueName: "text"))
     var note: String?
 
     func run() throws {
-        try PinChange.apply(pinned: false, set: set, repo: repo, note: note)
+        try PinChange.apply(pinned: false, set: set, repo: try policy.load().repository(repo), note: note)
     }
 }
 

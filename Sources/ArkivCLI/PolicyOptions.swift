@@ -38,6 +38,11 @@ struct PolicySettings {
         throw CommandFailure(.usage, "missing \(flagName): pass \(flagName) or \(hint)")
     }
 
+    /// The repository: `--repo`, else the policy's `[repository] path`.
+    func repository(_ flag: String?) throws -> String {
+        try required(flag, "--repo", { $0.repository }, key: "[repository] path")
+    }
+
     func value<T>(_ flag: T?, _ fromPolicy: (Policy) -> T?, default: T) -> T {
         flag ?? policy.flatMap(fromPolicy) ?? `default`
     }

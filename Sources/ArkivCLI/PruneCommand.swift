@@ -82,7 +82,7 @@ public struct PruneCommand: ParsableCommand {
 
     public func run() throws {
         let settings = try policyFile.load()
-        let repository = try LocalRepository(path: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"))
+        let repository = try LocalRepository(path: try settings.repository(repo))
         let result = try Pruner(repository: repository, policy: try retention(settings), dryRun: dryRun).run { line in
             if !json { print(line) }
         }

@@ -132,7 +132,7 @@ public struct RestoreCommand: ParsableCommand {
         let settings = try policy.load()
         let targetConnection = try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target()
         var options = RestoreOptions(
-            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set, target: targetConnection,
+            repository: try settings.repository(repo), set: set, target: targetConnection,
             destination: scratch ? .scratch(name: scratchName) : .existing(clean: clean))
         options.schemas = schemas
         options.renameSchemas = try renameMap()

@@ -17,13 +17,15 @@ struct ShowCommand: ParsableCommand {
     var set: String
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
-    var repo: String
+    var repo: String?
+
+    @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Print JSON (stable field names, for scripts).")
     var json = false
 
     func run() throws {
-        let repository = try LocalRepository(path: repo)
+        let repository = try LocalRepository(path: try policy.load().repository(repo))
         let entry = try repository.set(set)
         let details = SetDetails(entry, manifest: try entry.readManifest().manifest, repository: repository)
         print(json ? try RecordJSON.string(details) : details.text())

@@ -46,7 +46,7 @@ struct VerifyArchiveCommand: ParsableCommand {
     func run() throws {
         let settings = try policy.load()
         var verifier = ArchiveVerifier(
-            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set, quick: quick)
+            repository: try settings.repository(repo), set: set, quick: quick)
         verifier.identities = quick ? [] : try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         if !quick && verifier.identities.isEmpty && verifier.passphrase == nil {
@@ -121,7 +121,7 @@ struct VerifyRestoredCommand: ParsableCommand {
         let settings = try policy.load()
         if dataOnly {
             var verifier = DataOnlyVerifier(
-                repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set,
+                repository: try settings.repository(repo), set: set,
                 target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
             verifier.identities = try settings.identities(keys)
             verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
@@ -132,7 +132,7 @@ struct VerifyRestoredCommand: ParsableCommand {
             return
         }
         var verifier = RestoredVerifier(
-            repository: try settings.required(repo, "--repo", { $0.repository }, key: "[repository] path"), set: set,
+            repository: try settings.repository(repo), set: set,
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
         verifier.identities = try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)

@@ -85,6 +85,13 @@ struct PolicyCommandTests {
         #expect(list.status == 0, "\(list.stderr)")
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(Set(listed.compactMap { $0["label"] as? String }) == ["adhoc", "nightly"])
+        // show, pin and unpin find it the same way.
+        let adhoc = set.id.rawValue
+        #expect(try runExecutable("arkiv", ["pin", adhoc, "--policy", policy]).status == 0)
+        let shown = try runExecutable("arkiv", ["show", adhoc, "--policy", policy, "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains(adhoc))
+        #expect(try runExecutable("arkiv", ["unpin", adhoc, "--policy", policy]).status == 0)
 
         // A full verify decrypts with the policy's [restore] identity.
         let verify = try runExecutable("arkiv-verify", ["archive", "latest", "--policy", policy])
@@ -105,7 +112,8 @@ struct PolicyCommandTests {
 
     @Test("every command's help offers --policy and exits 0",
           arguments: [("arkiv-backup", []), ("arkiv-restore", []), ("arkiv-verify", ["archive"]), ("arkiv-verify", ["restored"]),
-                      ("arkiv-verify", ["compare"]), ("arkiv-drill", []), ("arkiv", ["list"]), ("arkiv", ["backup"])])
+                      ("arkiv-verify", ["compare"]), ("arkiv-drill", []), ("arkiv-prune", []), ("arkiv", ["list"]),
+                      ("arkiv", ["show"]), ("arkiv", ["pin"]), ("arkiv", ["unpin"]), ("arkiv", ["backup"])])
     func help(executable: String, subcommand: [String]) throws {
         let outcome = try runExecutable(executable, subcommand + ["--help"])
         #expect(outcome.status == 0, "\(outcome.stderr)")
