@@ -28,12 +28,8 @@ enum RestorePreflight {
         let restorer = try TargetChecks.Restorer(admin)
         problems += try TargetChecks.extensionRights(admin, manifest: manifest, skipping: leftOutExtensions, restorer: restorer,
                                                      mayCreateInDatabase: true, installed: [])
-        let statements = plan.preData + plan.postData
-        let roles = try TargetChecks.roles(admin, statements: statements, options: options, restorer: restorer)
-        problems += roles.problems
-        problems += try TargetChecks.requirements(nil, manifest: manifest, statements: statements, options: options)
-        guard problems.isEmpty else { throw RestoreError.preflight(problems) }
-        return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
+        // A database about to be created holds nothing the set could require.
+        return try rolesAndRequirements(problems, on: admin, database: nil, manifest: manifest, plan: plan, options: options, restorer: restorer)
     }
 
     /// An existing database: the schemas being restored must not exist there (unless they are
@@ -67,11 +63,21 @@ enum RestorePreflight {
         let mayCreate = try connection.queryRow("SELECT pg_catalog.has_database_privilege(current_database(), 'CREATE') AS can").decode(Bool.self, "can")
         problems += try TargetChecks.extensionRights(connection, manifest: manifest, skipping: leftOutExtensions, restorer: restorer,
                                                      mayCreateInDatabase: mayCreate, installed: installed)
+        return try rolesAndRequirements(problems, on: connection, database: connection, manifest: manifest, plan: plan, options: options,
+                                        restorer: restorer)
+    }
+
+    /// The checks both destinations end with: roles the statements name, and what they need from
+    /// outside the set (looked up in `database`, when it exists); then every problem at once.
+    private static func rolesAndRequirements(
+        _ problems: [String], on server: Connection, database: Connection?, manifest: Manifest, plan: RestorePlan,
+        options: RestoreOptions, restorer: TargetChecks.Restorer
+    ) throws -> Outcome {
         let statements = plan.preData + plan.postData
-        let roles = try TargetChecks.roles(connection, statements: statements, options: options, restorer: restorer)
-        problems += roles.problems
-        problems += try TargetChecks.requirements(connection, manifest: manifest, statements: statements, options: options)
-        guard problems.isEmpty else { throw RestoreError.preflight(problems) }
+        let roles = try TargetChecks.roles(server, statements: statements, options: options, restorer: restorer)
+        let all = problems + roles.problems
+            + (try TargetChecks.requirements(database, manifest: manifest, statements: statements, options: options))
+        guard all.isEmpty else { throw RestoreError.preflight(all) }
         return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
     }
 
