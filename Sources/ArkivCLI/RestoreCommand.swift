@@ -70,6 +70,11 @@ public struct RestoreCommand: ParsableCommand {
         valueName: "size"))
     var maintenanceWorkMemory: String?
 
+    @Flag(name: .customLong("target-locale"), help: ArgumentHelp(
+        "With --scratch: create the database with the target server's default encoding and locale instead of the source database's "
+            + "(for a server that lacks the source's locale; text then sorts as the server's default says)."))
+    var targetLocale = false
+
     @OptionGroup var keys: SetKeyOptions
 
     @Flag(name: .customLong("no-owner"), help: "Do not restore ownership (always off for --scratch).")
@@ -100,6 +105,7 @@ public struct RestoreCommand: ParsableCommand {
         if skipMissingColumns && !dataOnly && tables.isEmpty { throw ValidationError("--skip-missing-columns goes with --data-only or --table") }
         guard dataOnly || scratch != intoExisting else { throw ValidationError("choose --scratch (a new database) or --into-existing") }
         if scratchName != nil && !scratch { throw ValidationError("--scratch-name goes with --scratch") }
+        if targetLocale && !scratch { throw ValidationError("--target-locale goes with --scratch: an existing database keeps its own locale") }
         if clean && !intoExisting { throw ValidationError("--clean goes with --into-existing") }
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
@@ -142,6 +148,7 @@ public struct RestoreCommand: ParsableCommand {
         options.skipMissingColumns = skipMissingColumns
         options.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
         options.maintenanceWorkMemory = maintenanceWorkMemory
+        options.targetLocale = targetLocale
         options.identities = try settings.identities(keys)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         options.includeOwners = !scratch && !noOwner

@@ -62,14 +62,15 @@ public struct TestSetupError: Error, CustomStringConvertible {
 /// A database of its own for one test, dropped afterwards whatever happens.
 ///
 /// `template: "workspace"` gives a copy of the workspace fixture (scale 1) in a fraction of a
-/// second; `nil` gives an empty database.
+/// second; `nil` gives an empty database. `creating` is added to CREATE DATABASE (an encoding,
+/// a locale).
 public func withScratchDatabase<R>(
-    on server: TestServer, template: String? = nil, _ body: (ConnectionTarget) throws -> R
+    on server: TestServer, template: String? = nil, creating clause: String = "", _ body: (ConnectionTarget) throws -> R
 ) throws -> R {
     let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
     let admin = try server.connect()
     let templateClause = try template.map { " TEMPLATE \(try admin.quoteIdentifier($0))" } ?? ""
-    try createDatabase(name, clause: templateClause, on: admin, waitForTemplate: template != nil)
+    try createDatabase(name, clause: templateClause + clause, on: admin, waitForTemplate: template != nil)
     defer {
         // FORCE ends sessions a failed test may have left behind.
         try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")

@@ -72,10 +72,13 @@ public struct Manifest: Codable, Sendable, Equatable {
         public var snapshotTime: Date?
         /// `pg_current_wal_lsn()` at the snapshot, where readable (not on a standby).
         public var walLSN: String?
+        /// The source database's encoding and locale, which a scratch database is created with.
+        /// Absent in sets made before arkiv recorded it.
+        public var locale: DatabaseLocale?
 
         public init(
             target: String, database: String, serverVersion: String, serverVersionNumber: Int,
-            systemIdentifier: String? = nil, snapshotTime: Date? = nil, walLSN: String? = nil
+            systemIdentifier: String? = nil, snapshotTime: Date? = nil, walLSN: String? = nil, locale: DatabaseLocale? = nil
         ) {
             self.target = target
             self.database = database
@@ -84,6 +87,30 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.systemIdentifier = systemIdentifier
             self.snapshotTime = snapshotTime
             self.walLSN = walLSN
+            self.locale = locale
+        }
+    }
+
+    /// What `CREATE DATABASE` needs to sort and classify text as the source did.
+    public struct DatabaseLocale: Codable, Sendable, Equatable {
+        /// `pg_encoding_to_char(encoding)`: `UTF8`, `LATIN1`, `SQL_ASCII`…
+        public var encoding: String
+        /// `libc`, `icu` or `builtin` (`datlocprovider`; `libc` before PostgreSQL 15).
+        public var provider: String
+        public var collate: String
+        public var ctype: String
+        /// The ICU (or builtin) locale (`daticulocale`, `datlocale` from PostgreSQL 17).
+        public var providerLocale: String?
+        /// `daticurules` (PostgreSQL 16+).
+        public var icuRules: String?
+
+        public init(encoding: String, provider: String, collate: String, ctype: String, providerLocale: String? = nil, icuRules: String? = nil) {
+            self.encoding = encoding
+            self.provider = provider
+            self.collate = collate
+            self.ctype = ctype
+            self.providerLocale = providerLocale
+            self.icuRules = icuRules
         }
     }
 

@@ -33,6 +33,9 @@ public struct RestoreOptions: Sendable {
     /// With `dataOnly`: columns of the set the target lacks are left out instead of stopping the load.
     public var skipMissingColumns = false
     public var jobs = 2
+    /// A scratch database takes the target server's default encoding and locale instead of the
+    /// source database's (`--target-locale`): for a server that lacks the source's locale.
+    public var targetLocale = false
     /// `maintenance_work_mem` for the restore's own index builds (a PostgreSQL size such as
     /// `2GB`); nil keeps the server's. Not raised by default: pgvector's parallel HNSW build
     /// places its graph in dynamic shared memory of that size, and a Docker container's /dev/shm

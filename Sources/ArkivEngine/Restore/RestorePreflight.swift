@@ -23,6 +23,9 @@ enum RestorePreflight {
         if try !role.decode(Bool.self, "can") {
             problems.append("role \(try admin.queryRow("SELECT current_user AS u")["u"] ?? "?") may not create databases (needs CREATEDB); use a role that has it, or restore --into-existing")
         }
+        if let locale = manifest.source.locale, !options.targetLocale {
+            problems += try ScratchDatabase.problems(locale, on: admin)
+        }
         problems += try missingExtensions(admin, manifest: manifest, skipping: leftOutExtensions)
         // The new database is the restorer's: it may create trusted extensions in it.
         let restorer = try TargetChecks.Restorer(admin)

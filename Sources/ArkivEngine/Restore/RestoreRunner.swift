@@ -60,7 +60,13 @@ public final class RestoreRunner {
             let database = name ?? Self.scratchName(for: set.manifest.backupID)
             outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, creating: database, options: options,
                                                  leftOutExtensions: leftOut)
-            try admin.execute("CREATE DATABASE \(try admin.quoteIdentifier(database)) TEMPLATE template0 ENCODING 'UTF8'")
+            let locale = options.targetLocale ? nil : set.manifest.source.locale
+            if locale == nil {
+                reporter.log("locale", options.targetLocale
+                             ? "database \(database) takes the target server's default locale (--target-locale), not the source's"
+                             : "set \(set.manifest.backupID) records no database locale (made by an older arkiv): database \(database) takes the target server's default")
+            }
+            try admin.execute(try ScratchDatabase.createStatement(database, locale: locale, on: admin))
             databaseTarget = try options.target.database(database)
         case .existing(let clean):
             outcome = try RestorePreflight.check(admin, manifest: set.manifest, plan: plan, existingWithClean: clean, options: options,
@@ -69,6 +75,10 @@ public final class RestoreRunner {
         }
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
+        if case .existing = options.destination, let source = set.manifest.source.locale,
+           let difference = ScratchDatabase.difference(source, from: try SourceFacts.locale(connection)) {
+            reporter.log("warning", "\(difference)", fields: ["database": database])
+        }
         let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements
         let marker = { (state: RestoreMarker.State) in
             RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,

@@ -26,6 +26,9 @@ public struct CompareVerifier {
         }
         let chosen = try SchemaSelection.resolve(left, include: schemas, exclude: [])
         var report = VerifyReport(mode: "compare", set: "\(source) → \(target)", startedAt: started)
+        // Same rows in another collation sort differently: a cutover would change the application's ORDER BY.
+        report.checks.append(.init(object: "database", check: "encoding and locale", expected: try SourceFacts.locale(left).summary,
+                                   actual: try SourceFacts.locale(right).summary))
         let present = try right.query("SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[])", [chosen])
             .rows.compactMap { $0["nspname"] }
         for schema in chosen where !present.contains(schema) {
