@@ -66,7 +66,7 @@ public struct RestoreCommand: ParsableCommand {
     var jobs: Int?
 
     @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
-        "maintenance_work_mem for the index builds (default: the server's). An HNSW graph larger than it is built on disk, several times slower; in Docker, /dev/shm must hold it.",
+        "maintenance_work_mem for the index builds (default: the server's). An HNSW graph larger than it is built on disk, several times slower (the restore warns, naming the index); in Docker, /dev/shm must hold it.",
         valueName: "size"))
     var maintenanceWorkMemory: String?
 

@@ -106,6 +106,9 @@ public final class Connection {
     /// NOTICE and WARNING messages the server sent, newest last (bounded).
     public var recentNotices: [String] { notices.snapshot() }
 
+    /// The NOTICE and WARNING messages received since the last call, which are then forgotten.
+    public func takeNotices() -> [String] { notices.drain() }
+
     /// Whether the connection is still usable.
     public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
@@ -238,6 +241,13 @@ final class NoticeBuffer: @unchecked Sendable {
     func snapshot() -> [String] {
         lock.lock()
         defer { lock.unlock() }
+        return lines
+    }
+
+    func drain() -> [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { lines.removeAll() }
         return lines
     }
 }

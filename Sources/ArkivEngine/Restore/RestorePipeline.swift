@@ -22,7 +22,11 @@ struct RestorePipeline {
 
     /// - Parameters:
     ///   - load: loads one table on a worker's connection and returns its row count.
-    init(plan: RestorePlan, load: @escaping @Sendable (RestorePlan.TableLoad, Connection) throws -> Int) {
+    ///   - notice: what the server said while building (statement name, message): pgvector's
+    ///     "hnsw graph no longer fits into maintenance_work_mem" is the one that matters, a build
+    ///     going on several times slower, which nothing else would show.
+    init(plan: RestorePlan, load: @escaping @Sendable (RestorePlan.TableLoad, Connection) throws -> Int,
+         notice: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
         // Names are not unique across kinds: a table's comment, grants or row-security statement
         // carries the table's own name. A dependency on such a name means the table (pre-data,
         // already there), so only names no pre-data statement has can hold a build back.
@@ -53,7 +57,9 @@ struct RestorePipeline {
             let needs = Set(statement.dependsOn ?? []).union(tables(of: statement).map(Self.dataJobName))
             return DependencyScheduler.Job(name: statement.name, dependsOn: needs) { connection in
                 do {
+                    _ = connection.takeNotices()
                     try connection.execute(statement.sql)
+                    for message in connection.takeNotices() { notice(statement.name, message) }
                 } catch {
                     throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
                 }

@@ -105,9 +105,11 @@ public final class RestoreRunner {
             try connection.execute(try sequence.setvalStatement(on: connection))
         }
         let reporter = self.reporter
-        let pipeline = RestorePipeline(plan: plan) { load, worker in
+        let pipeline = RestorePipeline(plan: plan, load: { load, worker in
             try Self.loadTable(load, readers: set.readers, into: worker, reporter: reporter)
-        }
+        }, notice: { statement, message in
+            reporter.log("warning", "\(statement): the server said: \(message)", fields: ["statement": statement])
+        })
         try DependencyScheduler(jobs: pipeline.jobs).run(workers: options.jobs) { [options] in
             try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
         }
