@@ -26,6 +26,9 @@ struct RestorePlan {
     let partitionedTables: [QualifiedName]
     /// Statements left out because they need a schema of the set that is not being restored.
     let skipped: [DDLStatement]
+    /// Statements left out because what they need is neither in the set nor on the target, and
+    /// those that depend on them (a comment on a left-out trigger).
+    private(set) var unmet: [DDLStatement] = []
 
     init(set: OpenedBackupSet, schemas requested: [String], renames: [String: String] = [:], includeOwners: Bool, includePrivileges: Bool) throws {
         let inSet = set.manifest.schemas.map(\.name)
@@ -67,6 +70,24 @@ struct RestorePlan {
         self.loads = loads.sorted { $0.bytes > $1.bytes }
         self.sequences = sequences
         self.partitionedTables = partitioned
+    }
+
+    /// Leaves out statements by "kind name" (see `TargetChecks.requirements`), with whatever
+    /// depends on them.
+    mutating func leaveOut(statements keys: Set<String>) {
+        guard !keys.isEmpty else { return }
+        var names = Set<String>()
+        let isLeftOut = { (statement: DDLStatement) -> Bool in
+            keys.contains("\(statement.kind) \(statement.name)") || !Set(statement.dependsOn ?? []).isDisjoint(with: names)
+        }
+        for statement in (preData + postData).sorted(by: { $0.position < $1.position }) where isLeftOut(statement) {
+            names.insert(statement.name)
+            unmet.append(statement)
+        }
+        let removed = Set(unmet.map { "\($0.kind)\u{0}\($0.name)\u{0}\($0.position)" })
+        let keep = { (statement: DDLStatement) in !removed.contains("\(statement.kind)\u{0}\(statement.name)\u{0}\(statement.position)") }
+        preData = preData.filter(keep)
+        postData = postData.filter(keep)
     }
 
     /// Roles named by the statements replaced as `--role-map` says.

@@ -9,6 +9,9 @@ enum RestorePreflight {
         /// Roles to create as NOLOGIN placeholders.
         var rolesToCreate: [String] = []
         var restorer: TargetChecks.Restorer
+        /// Statements left out because what they need is neither in the set nor on the target:
+        /// "kind name" → what it needs.
+        var unmetRequirements: [String: String] = [:]
     }
 
     /// A new database: it must not exist, the role must be able to create it, and every
@@ -78,10 +81,10 @@ enum RestorePreflight {
     ) throws -> Outcome {
         let statements = plan.preData + plan.postData
         let roles = try TargetChecks.roles(server, statements: statements, options: options, restorer: restorer)
-        let all = problems + roles.problems
-            + (try TargetChecks.requirements(database, manifest: manifest, statements: statements, options: options))
+        let requirements = try TargetChecks.requirements(database, manifest: manifest, statements: statements, options: options)
+        let all = problems + roles.problems + requirements.problems
         guard all.isEmpty else { throw RestoreError.preflight(all) }
-        return Outcome(rolesToCreate: roles.toCreate, restorer: restorer)
+        return Outcome(rolesToCreate: roles.toCreate, restorer: restorer, unmetRequirements: requirements.leftOut)
     }
 
     /// Relations of the set that already exist in a shared schema (beside the extension's).

@@ -73,13 +73,14 @@ public final class RestoreRunner {
                                                  leftOutExtensions: leftOut, sharedSchemas: shared)
             databaseTarget = options.target
         }
+        plan.leaveOut(statements: Set(outcome.unmetRequirements.keys))
         let connection = try Connection(databaseTarget, applicationName: "arkiv-restore")
         let database = connection.database
         if case .existing = options.destination, let source = set.manifest.source.locale,
            let difference = ScratchDatabase.difference(source, from: try SourceFacts.locale(connection)) {
             reporter.log("warning", "\(difference)", fields: ["database": database])
         }
-        let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements
+        let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements + plan.unmet.map { "\($0.kind) \($0.name)" }
         let marker = { (state: RestoreMarker.State) in
             RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,
                           roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap)
@@ -125,6 +126,12 @@ public final class RestoreRunner {
         endPhase("post-data")
         try renameSchemas(connection, plan: plan)
         try marker(.complete).write(on: connection)
+        for statement in plan.unmet {
+            let needs = outcome.unmetRequirements["\(statement.kind) \(statement.name)"].map { "needs \($0), which is neither in the set nor on the target" }
+                ?? "depends on a statement left out"
+            reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) \(needs)",
+                         fields: ["kind": statement.kind, "name": statement.name])
+        }
         for statement in plan.skipped {
             reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
                          fields: ["kind": statement.kind, "name": statement.name])
@@ -132,7 +139,7 @@ public final class RestoreRunner {
         reporter.close()
         return RestoreResult(
             set: set.manifest.backupID, database: database, target: connection.target.description, tables: plan.loads.count,
-            rows: rows, phases: phases, skipped: plan.skipped.map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
+            rows: rows, phases: phases, skipped: (plan.skipped + plan.unmet).map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
     }
 
     /// `arkiv_scratch_20261125t031500z_4f9a1c`: lower case, and within PostgreSQL's 63 bytes.

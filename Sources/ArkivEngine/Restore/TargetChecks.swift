@@ -79,9 +79,18 @@ enum TargetChecks {
     /// What the set's objects need from outside it (`requires` in the manifest), checked where
     /// arkiv can tell: functions, relations, types, schemas. `--supabase-compat` provides
     /// Supabase's auth functions.
-    static func requirements(_ connection: Connection?, manifest: Manifest, statements: [DDLStatement], options: RestoreOptions) throws -> [String] {
+    /// What the set's statements need from outside the set (a subset backup's foreign keys into
+    /// schemas it left out, triggers calling their functions): present in `connection`'s
+    /// database, or a problem. Foreign keys, triggers and policies are left out instead, as a
+    /// `--schema` restore leaves out what needs a schema it does not restore, and named; they
+    /// are returned as "kind name" → what they need.
+    static func requirements(_ connection: Connection?, manifest: Manifest, statements: [DDLStatement], options: RestoreOptions) throws
+        -> (problems: [String], leftOut: [String: String])
+    {
         let restored = Set(statements.map(\.name))
-        var problems: [String] = []
+        let skippable = Dictionary(statements.filter { Self.skippableKinds.contains($0.kind) }.map { ($0.name, $0.kind) },
+                                   uniquingKeysWith: { first, _ in first })
+        var problems: [String] = [], leftOut: [String: String] = [:]
         for requirement in manifest.requires where restored.contains(requirement.object) {
             guard let (kind, name) = split(requirement.needs), let lookup = lookups[kind] else { continue }
             var present = false
@@ -89,6 +98,10 @@ enum TargetChecks {
                 present = try connection.queryRow("SELECT \(lookup)($1) IS NOT NULL AS present", [name]).decode(Bool.self, "present")
             }
             if present || (options.supabaseCompat && SupabaseCompat.provides(requirement.needs)) { continue }
+            if let kind = skippable[requirement.object], !SupabaseCompat.provides(requirement.needs) {
+                leftOut["\(kind) \(requirement.object)"] = requirement.needs
+                continue
+            }
             let fix = SupabaseCompat.provides(requirement.needs)
                 ? "add --supabase-compat (it creates Supabase's auth functions)"
                 : "create it in the target first, or restore the set that holds it"
@@ -110,8 +123,11 @@ enum TargetChecks {
                 }
             }
         }
-        return problems
+        return (problems, leftOut)
     }
+
+    /// Statements a restore can do without (the data and every other object stay whole).
+    private static let skippableKinds: Set<String> = ["fk", "trigger", "policy"]
 
     /// Extensions the restore will create: the restorer must be allowed to (superuser, or a
     /// trusted extension and CREATE on the database).
