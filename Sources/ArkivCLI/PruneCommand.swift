@@ -127,7 +127,7 @@ struct Pruner {
         mutating func keep(inUseBy holders: [LockHolder]) {
             action = "keep"
             inUse = true
-            reasons.insert(RetentionReason.inUse(holders).description, at: 0)
+            reasons = [RetentionReason.inUse(holders).description] + reasons.map { "otherwise removed: " + $0 }
         }
     }
 
