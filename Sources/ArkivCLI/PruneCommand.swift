@@ -14,8 +14,9 @@ public struct PruneCommand: ParsableCommand {
             --keep-within D keeps every set at most D older than the newest set (D like 30d, 2w, 36h, 1d12h). A rule \
             with room left when the walk reaches the oldest set keeps that one too. Pinned sets, the newest complete set \
             and sets whose manifest cannot be read are always kept. Incomplete sets (no manifest) older than \
-            --incomplete-grace are removed. Prune takes the repository lock (exit 4 while a backup runs), also with \
-            --dry-run, which prints the plan and removes nothing.
+            --incomplete-grace are removed. A set a restore, drill or verify is reading is kept this run, naming the \
+            reader. Prune takes the repository lock (exit 4 while a backup runs), also with --dry-run, which prints \
+            the plan and removes nothing.
             """)
 
     @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
@@ -107,7 +108,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     var defaultValueDescription: String { DurationText.format(seconds) }
 }
 
-/// One prune run: lock, plan, print, remove (manifest first), report.
+/// One prune run: lock, plan, keep what readers hold, print, remove (manifest first), report.
 struct Pruner {
     struct SetOutcome: Encodable {
         let id: String
@@ -116,10 +117,18 @@ struct Pruner {
         let pinned: Bool?
         let bytes: Int
         /// `keep` or `remove`.
-        let action: String
-        let reasons: [String]
+        var action: String
+        var reasons: [String]
+        /// True when a reader (restore, drill, verify) held the set, so it was kept this run.
+        var inUse = false
         /// True once the set folder is gone.
         var removed = false
+
+        mutating func keep(inUseBy holders: [LockHolder]) {
+            action = "keep"
+            inUse = true
+            reasons = [RetentionReason.inUse(holders).description] + reasons.map { "otherwise removed: " + $0 }
+        }
     }
 
     struct Result: Encodable {
@@ -147,12 +156,16 @@ struct Pruner {
                            pinned: decision.candidate.pinned, bytes: entries[decision.id]?.totalBytes ?? 0,
                            action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
             })
+        // A set being read is kept whatever the rules say; the next prune takes it.
+        for (index, decision) in plan.decisions.enumerated() where !decision.keep {
+            if case .inUse(let holders) = repository.readers(of: decision.id) { result.sets[index].keep(inUseBy: holders) }
+        }
         print(Self.table(result))
         print("")
         let toRemove = result.sets.filter { $0.action == "remove" }
         let bytes = toRemove.reduce(0) { $0 + $1.bytes }
         if dryRun {
-            print("dry run: \(plan.kept.count) kept, \(toRemove.count) would be removed (\(ProgressReporter.bytes(Int64(bytes)))); nothing removed")
+            print("dry run: \(Self.kept(result)), \(toRemove.count) would be removed (\(ProgressReporter.bytes(Int64(bytes)))); nothing removed")
             return result
         }
         for (index, set) in result.sets.enumerated() where set.action == "remove" {
@@ -161,6 +174,10 @@ struct Pruner {
                 result.sets[index].removed = true
                 result.removedBytes += set.bytes
                 print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")
+            } catch RepositoryError.setInUse(_, _, let holders) {
+                // A reader arrived after the plan was printed.
+                result.sets[index].keep(inUseBy: holders)
+                print("kept \(set.id): \(result.sets[index].reasons[0])")
             } catch {
                 // Stop at the first failure: a disk or permission problem will not fix itself
                 // for the next set, and whatever was not reached is still whole.
@@ -168,8 +185,16 @@ struct Pruner {
                 return result
             }
         }
-        print("prune: \(plan.kept.count) kept, \(toRemove.count) removed (\(ProgressReporter.bytes(Int64(result.removedBytes))) freed)")
+        let removed = result.sets.filter(\.removed).count
+        print("prune: \(Self.kept(result)), \(removed) removed (\(ProgressReporter.bytes(Int64(result.removedBytes))) freed)")
         return result
+    }
+
+    /// `5 kept` or `5 kept (1 in use by a reader)`.
+    static func kept(_ result: Result) -> String {
+        let kept = result.sets.filter { $0.action == "keep" }.count
+        let inUse = result.sets.filter(\.inUse).count
+        return "\(kept) kept" + (inUse > 0 ? " (\(inUse) in use by a reader)" : "")
     }
 
     static func table(_ result: Result, now: Date = Date()) -> String {

@@ -6,6 +6,7 @@ import Foundation
 /// Layout (see docs/FORMAT.md):
 /// ```
 /// <repository>/lock                    the flock that backup, prune, pin and unpin take
+/// <repository>/leases/<backup-id>      the shared flock of each reader of a set (`SetLease`)
 /// <repository>/<backup-id>/            one backup set
 ///     <schema>.arkiv                   archive files, each renamed into place when complete
 ///     manifest.json                    written last: a set without it is incomplete

@@ -9,6 +9,8 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
     case setNotFound(repository: String, id: String)
     case setIncomplete(repository: String, id: String)
     case alreadyExists(String)
+    /// Readers (restore, drill, verify) hold the set's lease: prune keeps it this run.
+    case setInUse(repository: String, id: String, holders: [LockHolder])
     /// An I/O call failed; `errno` decoded. `ENOSPC` gets its own wording.
     case io(operation: String, path: String, errno: Int32)
 
@@ -25,6 +27,8 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
             return "no backup set \(id) in \(repository); see `arkiv list --repo \(repository)`"
         case .setIncomplete(let repository, let id):
             return "backup set \(id) in \(repository) is incomplete (no manifest: the backup did not finish); use another set, prune removes it"
+        case .setInUse(let repository, let id, let holders):
+            return "backup set \(id) in \(repository) is \(SetReaders.inUse(holders)); it is kept until the reader is done"
         case .alreadyExists(let path):
             return "\(path) already exists; refusing to overwrite it"
         case .io(let operation, let path, let code):

@@ -30,6 +30,8 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
     case incompleteWithinGrace(TimeInterval)
     case incompleteExpired(TimeInterval)
     case noRule
+    /// A reader (restore, drill, verify) holds the set: prune's own check, not the plan's.
+    case inUse([LockHolder])
 
     public var description: String {
         switch self {
@@ -44,6 +46,7 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
             return "incomplete, younger than the \(DurationText.format(grace)) grace (a backup may still be writing it)"
         case .incompleteExpired(let grace): return "incomplete, older than the \(DurationText.format(grace)) grace"
         case .noRule: return "no rule keeps it"
+        case .inUse(let holders): return SetReaders.inUse(holders).description
         }
     }
 }

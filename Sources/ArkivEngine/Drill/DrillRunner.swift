@@ -30,7 +30,11 @@ public struct DrillRunner {
 
     public func run() throws -> DrillReport {
         let started = Date()
-        let entry = try LocalRepository(path: repository).set(set)
+        // One lease for the whole drill (its restore and verification lease again inside it), so
+        // prune cannot remove the set between them.
+        let lease = try SetReading.lease(repository: repository, set: set, command: "arkiv-drill", reporter: reporter)
+        defer { lease.release() }
+        let entry = lease.entry
         var report = DrillReport(set: entry.id.rawValue, startedAt: started, backupAgeSeconds: started.timeIntervalSince(entry.id.createdAt))
         report.storedBytes = UInt64(entry.totalBytes)
         let scratch = RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_")
@@ -48,6 +52,7 @@ public struct DrillRunner {
             var verifier = RestoredVerifier(repository: repository, set: entry.id.rawValue, target: try target.database(scratch))
             verifier.identities = identities
             verifier.passphrase = passphrase
+            verifier.reporter = reporter
             let verification = try verifier.run()
             report.verifySeconds = verification.seconds
             report.checks = verification.checks.count

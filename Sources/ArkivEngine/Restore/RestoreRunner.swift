@@ -36,7 +36,9 @@ public final class RestoreRunner {
         let started = Date()
         phaseStart = started
         let set = try OpenedBackupSet.open(
-            repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase)
+            repository: options.repository, set: options.set, identities: options.identities, passphrase: options.passphrase,
+            command: "arkiv-restore", reporter: reporter)
+        defer { set.release() }
         var plan = try RestorePlan(set: set, schemas: options.schemas, renames: options.renameSchemas, includeOwners: options.includeOwners,
                                    includePrivileges: options.includePrivileges)
         endPhase("open")

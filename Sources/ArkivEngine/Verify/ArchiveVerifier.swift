@@ -15,6 +15,8 @@ public struct ArchiveVerifier {
     public let quick: Bool
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
+    /// Where a warning goes (a repository this run cannot lease in).
+    public var reporter = ProgressReporter(mode: .automatic)
 
     public init(repository: String, set: String, quick: Bool) {
         self.repository = repository
@@ -24,7 +26,11 @@ public struct ArchiveVerifier {
 
     public func run() throws -> VerifyReport {
         let started = Date()
-        let entry = try LocalRepository(path: repository).set(set)
+        // Leased before the manifest is read: prune keeps the set until this run is over.
+        let lease = try SetReading.lease(repository: repository, set: set, command: quick ? "arkiv-verify archive --quick" : "arkiv-verify archive",
+                                         reporter: reporter)
+        defer { lease.release() }
+        let entry = lease.entry
         var report = VerifyReport(mode: quick ? "archive --quick" : "archive", set: entry.id.rawValue, startedAt: started)
         let sealed = try entry.readManifest()
         let manifest = sealed.manifest

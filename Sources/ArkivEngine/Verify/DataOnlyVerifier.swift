@@ -24,6 +24,8 @@ public struct DataOnlyVerifier {
     /// As given to the load: the set's columns the target lacks are a listed difference, and
     /// those tables' content hashes cannot be compared (their rows still are).
     public var skipMissingColumns = false
+    /// Where a warning goes (a repository this run cannot lease in).
+    public var reporter = ProgressReporter(mode: .automatic)
 
     public init(repository: String, set: String, target: ConnectionTarget) {
         self.repository = repository
@@ -33,7 +35,9 @@ public struct DataOnlyVerifier {
 
     public func run() throws -> VerifyReport {
         let started = Date()
-        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase)
+        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase,
+                                              command: "arkiv-verify restored --data-only", reporter: reporter)
+        defer { opened.release() }
         let manifest = opened.manifest
         let inSet = manifest.schemas.map(\.name)
         for schema in schemas + Array(renameSchemas.keys) where !inSet.contains(schema) {

@@ -12,6 +12,8 @@ public struct RestoredVerifier {
     public let target: ConnectionTarget
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
+    /// Where a warning goes (a repository this run cannot lease in).
+    public var reporter = ProgressReporter(mode: .automatic)
 
     public init(repository: String, set: String, target: ConnectionTarget) {
         self.repository = repository
@@ -21,7 +23,9 @@ public struct RestoredVerifier {
 
     public func run() throws -> VerifyReport {
         let started = Date()
-        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase)
+        let opened = try OpenedBackupSet.open(repository: repository, set: set, identities: identities, passphrase: passphrase,
+                                              command: "arkiv-verify restored", reporter: reporter)
+        defer { opened.release() }
         let manifest = opened.manifest
         var report = VerifyReport(mode: "restored", set: manifest.backupID, startedAt: started)
         let connection = try Connection(target, applicationName: "arkiv-verify")
