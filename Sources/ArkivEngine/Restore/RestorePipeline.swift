@@ -55,10 +55,13 @@ struct RestorePipeline {
         var jobs: [DependencyScheduler.Job] = []
         func job(_ statement: DDLStatement) -> DependencyScheduler.Job {
             let needs = Set(statement.dependsOn ?? []).union(tables(of: statement).map(Self.dataJobName))
-            return DependencyScheduler.Job(name: statement.name, dependsOn: needs) { connection in
+            let wide = Self.buildsInParallel(statement)
+            return DependencyScheduler.Job(name: statement.name, dependsOn: needs, width: wide ? .max : 1) { connection, parallelWorkers in
                 do {
                     _ = connection.takeNotices()
+                    if wide { try Self.allowParallelWorkers(parallelWorkers, on: connection) }
                     try connection.execute(statement.sql)
+                    if wide { try Self.allowParallelWorkers(0, on: connection) }
                     for message in connection.takeNotices() { notice(statement.name, message) }
                 } catch {
                     throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
@@ -69,13 +72,13 @@ struct RestorePipeline {
         // first job whose dependencies are done, so a finished load's builds go before the next load.
         for table in plan.loads {
             let name = QualifiedName(schema: table.schema, name: table.table)
-            jobs.append(DependencyScheduler.Job(name: Self.dataJobName(name), dependsOn: []) { connection in
+            jobs.append(DependencyScheduler.Job(name: Self.dataJobName(name), dependsOn: []) { connection, _ in
                 rows.add(try load(table, connection))
             })
             let statements = builds[name] ?? []
             jobs += statements.map(job)
             let analyze = Set([Self.dataJobName(name)]).union(statements.map(\.name))
-            jobs.append(DependencyScheduler.Job(name: "\u{0}analyze\u{0}\(name.schema)\u{0}\(name.name)", dependsOn: analyze) { connection in
+            jobs.append(DependencyScheduler.Job(name: "\u{0}analyze\u{0}\(name.schema)\u{0}\(name.name)", dependsOn: analyze) { connection, _ in
                 try connection.execute("ANALYZE \(try connection.quoteQualified(name.schema, name.name))")
             })
         }
@@ -85,6 +88,21 @@ struct RestorePipeline {
 
     /// Rows loaded so far, across workers.
     var loadedRows: Int { rows.total }
+
+    /// Vector index builds (pgvector's HNSW and IVFFlat): minutes of CPU on large tables, and
+    /// built in parallel by the server. Other builds run without parallel workers, beside the loads.
+    static func buildsInParallel(_ statement: DDLStatement) -> Bool {
+        statement.kind == "index" && statement.sql.range(of: #" USING (hnsw|ivfflat) \("#, options: .regularExpression) != nil
+    }
+
+    /// Parallel workers for this session's next builds: `count`, but never more than the server
+    /// allows by itself (`max_parallel_maintenance_workers` as configured, before arkiv's SET).
+    static func allowParallelWorkers(_ count: Int, on connection: Connection) throws {
+        try connection.execute("""
+            SELECT pg_catalog.set_config('max_parallel_maintenance_workers', least(\(max(count, 0)), reset_val::int)::text, false)
+            FROM pg_catalog.pg_settings WHERE name = 'max_parallel_maintenance_workers'
+            """)
+    }
 
     /// NUL-separated, so no DDL statement's name (nor another table's) can collide with it.
     private static func dataJobName(_ table: QualifiedName) -> String { "\u{0}data\u{0}\(table.schema)\u{0}\(table.name)" }

@@ -287,10 +287,12 @@ public final class RestoreRunner {
 
     /// A worker's connection: the dump preset, no lock timeout, and room for index builds.
     /// An HNSW build whose graph outgrows maintenance_work_mem goes on on disk, several times
-    /// slower; the setting is per session, so the server's own default is untouched.
+    /// slower; the setting is per session, so the server's own default is untouched. Builds
+    /// get no parallel workers unless the pipeline gives them the server to themselves.
     static func workerConnection(_ target: ConnectionTarget, maintenanceWorkMemory: String?) throws -> Connection {
         let connection = try Connection(target, applicationName: "arkiv-restore worker")
         try connection.apply(.dump(lockTimeout: "0"))
+        try RestorePipeline.allowParallelWorkers(0, on: connection)
         if let maintenanceWorkMemory {
             try connection.execute("SELECT pg_catalog.set_config('maintenance_work_mem', \(try connection.quoteLiteral(maintenanceWorkMemory)), false)")
         }

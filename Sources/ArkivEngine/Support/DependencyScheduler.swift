@@ -7,16 +7,26 @@ import Foundation
 /// Only statements whose locks cannot deadlock with each other belong here (CREATE INDEX takes
 /// SHARE, ADD PRIMARY KEY/UNIQUE/CHECK one table's ACCESS EXCLUSIVE; at most they wait for
 /// each other). Foreign keys, which lock two tables, run afterwards, one at a time.
+///
+/// Each worker is one busy server process, and a job may need more: a parallel index build
+/// brings its own workers. Such a wide job waits until nothing else is running or ready, then
+/// has every slot to itself, so the server never runs more processes than the workers given:
+/// on a small server, a build's parallel workers competing with the loads cost more CPU than
+/// they save (see docs/BENCHMARKS.md).
 final class DependencyScheduler: @unchecked Sendable {
     struct Job: Sendable {
         let name: String
         let dependsOn: Set<String>
-        let run: @Sendable (Connection) throws -> Void
+        /// Server processes it keeps busy: 1, or more for a build with parallel workers, which
+        /// is given `width - 1` of them (see `run`).
+        var width = 1
+        let run: @Sendable (_ connection: Connection, _ parallelWorkers: Int) throws -> Void
     }
 
     private let condition = NSCondition()
     private var pending: [Job]
-    private var running = Set<String>()
+    private var running: [String: Int] = [:]
+    private var slots = 1
     private var finished = Set<String>()
     private let names: Set<String>
     private var firstError: (any Error)?
@@ -29,13 +39,14 @@ final class DependencyScheduler: @unchecked Sendable {
     }
 
     func run(workers: Int, connect: @escaping @Sendable () throws -> Connection) throws {
+        slots = max(workers, 1)
         WorkerThreads.run(count: workers, name: "arkiv-post-data") { [self] in
             do {
                 let connection = try connect()
                 condition.withLock { connections.append(connection) }
-                while let job = next() {
+                while let (job, width) = next() {
                     do {
-                        try job.run(connection)
+                        try job.run(connection, width - 1)
                         complete(job, error: nil)
                     } catch {
                         complete(job, error: error)
@@ -50,15 +61,22 @@ final class DependencyScheduler: @unchecked Sendable {
 
     /// The first pending job whose dependencies (among these jobs) are finished; waits while
     /// others run; nil when nothing is left or something failed.
-    private func next() -> Job? {
+    private func next() -> (Job, width: Int)? {
         condition.lock()
         defer { condition.unlock() }
         while true {
             if firstError != nil || Interruption.shared.isRequested || pending.isEmpty { return nil }
-            if let index = pending.firstIndex(where: { $0.dependsOn.intersection(names).isSubset(of: finished) }) {
+            let ready = { (job: Job) in job.dependsOn.intersection(self.names).isSubset(of: self.finished) }
+            let free = slots - running.values.reduce(0, +)
+            // Wide jobs take every slot, once no narrow job is running or could start.
+            let narrowReady = pending.contains { $0.width <= 1 && ready($0) }
+            if let index = pending.firstIndex(where: { job in
+                ready(job) && (job.width <= 1 ? free >= 1 : free == slots && !narrowReady)
+            }) {
                 let job = pending.remove(at: index)
-                running.insert(job.name)
-                return job
+                let width = job.width <= 1 ? 1 : slots
+                running[job.name] = width
+                return (job, width)
             }
             guard !running.isEmpty else {
                 // Nothing runs and nothing can start: a dependency outside the order given.
@@ -73,7 +91,7 @@ final class DependencyScheduler: @unchecked Sendable {
     private func complete(_ job: Job, error: (any Error)?) {
         if let error { fail(error) }
         condition.withLock {
-            running.remove(job.name)
+            running[job.name] = nil
             finished.insert(job.name)
             condition.broadcast()
         }
