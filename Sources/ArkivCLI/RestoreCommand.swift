@@ -62,7 +62,9 @@ public struct RestoreCommand: ParsableCommand {
     @Option(name: .customLong("rename-schema"), help: ArgumentHelp("Restore schema old under the name new (repeatable).", valueName: "old=new"))
     var renames: [String] = []
 
-    @Option(help: ArgumentHelp("Parallel connections for the data (default 2).", valueName: "n"))
+    @Option(help: ArgumentHelp(
+        "Server processes to keep busy (default 2): parallel connections for data, index builds and ANALYZE; a vector index (HNSW, IVFFlat) is built once nothing else runs, with n-1 parallel workers (within the server's max_parallel_maintenance_workers).",
+        valueName: "n"))
     var jobs: Int?
 
     @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
