@@ -6,8 +6,7 @@ import Testing
 @Suite("scripts/cron/arkiv-nightly")
 struct NightlyScriptTests {
     private var script: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/cron/arkiv-nightly").path
+        packageRoot.appendingPathComponent("scripts/cron/arkiv-nightly").path
     }
 
     /// Stand-ins for the executables that leave a mark in the repository when run, so "nothing

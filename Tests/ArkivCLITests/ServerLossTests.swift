@@ -50,15 +50,9 @@ struct ServerLossTests {
     /// never be), started by scripts/pg-test-server in its own folder and removed afterwards.
     @Test("the server stopped with -m immediate mid-COPY: exit 1 naming the table, no set")
     func serverCrash() throws {
-        let folder = "/tmp/arkiv-faults-servers"
-        let script = Fault.packageRoot + "/scripts/pg-test-server"
-        let environment = ["ARKIV_TEST_DIR": folder]
-        let start = try runLeavingDaemon(script, ["start", "pg16", "--no-fixture"], environment: environment)
-        defer { _ = try? runLeavingDaemon(script, ["stop"], environment: environment) }
-        try #require(start.status == 0, "could not start the test's own server: \(start.stderr)")
-        let url = try #require(start.stdout.split(separator: "\n").first { $0.contains("ARKIV_TEST_PG16_URL=") }
-            .map { $0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: CharacterSet(charactersIn: "'")) },
-            "no URL in \(start.stdout)")
+        let server = try OwnTestServer(folder: "/tmp/arkiv-faults-servers", options: ["--no-fixture"])
+        defer { server.stop() }
+        let url = server.url
         let bin = try TestServer.pg16.binDirectory()
         let admin = try Connection(url, applicationName: "arkiv-tests")
         try Fault.createBigTable(admin, rows: 150_000)
@@ -70,7 +64,7 @@ struct ServerLossTests {
         try #require(try Fault.waitForCopy(admin, database: "postgres", application: "arkiv-backup worker", process: backup),
                      "the backup never started copying: \(backup.stderr)")
         // PostgreSQL refuses to run as root: pg_ctl runs as the server's user, as the script does.
-        let pgCtl = [bin + "/pg_ctl", "-D", folder + "/pg16/data", "stop", "-m", "immediate"]
+        let pgCtl = [bin + "/pg_ctl", "-D", server.folder + "/pg16/data", "stop", "-m", "immediate"]
         let stop = getuid() == 0 ? try runProgram("/usr/sbin/runuser", ["-u", "postgres", "--"] + pgCtl) : try runProgram(pgCtl[0], Array(pgCtl.dropFirst()))
         try #require(stop.status == 0, "pg_ctl stop -m immediate: \(stop.stderr)")
         let outcome = backup.wait(timeout: 60)

@@ -1,13 +1,13 @@
 import ArkivArchive
 @testable import ArkivEngine
 import ArkivRepository
+import ArkivTestSupport
 import Foundation
 import Testing
 
 @Suite("policy files")
 struct PolicyTests {
-    /// The repository's root, from this file's place in it.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = packageRoot
 
     private func refused(_ text: String, file: String = "policies/x.toml") -> PolicyError? {
         do {

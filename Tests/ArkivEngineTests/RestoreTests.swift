@@ -59,7 +59,7 @@ struct RestoreTests {
           arguments: [TestServer.pg16])
     func roundTripAtScale(server: TestServer) throws {
         try withScratchDatabase(on: server) { source in
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let root = packageRoot
             let load = try runProgram(root.appendingPathComponent("scripts/fixture").path,
                                       ["load", "--url", try server.url(database: source.databaseName), "--scale", "4"])
             try #require(load.status == 0, "\(load.stderr)")

@@ -29,6 +29,9 @@ public func runExecutable(
         stderr: String(decoding: errData, as: UTF8.self))
 }
 
+/// The package's root folder, from this file's place in it: for the scripts the tests run.
+public let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
 /// Where the executables are: `ARKIV_BIN_DIR`, or beside the test bundle in `.build/<config>/`.
 public func executableURL(_ name: String) throws -> URL {
     var candidates: [URL] = []

@@ -22,11 +22,12 @@ struct RestorePipeline {
 
     /// - Parameters:
     ///   - load: loads one table on a worker's connection and returns its row count.
-    ///   - notice: what the server said while building (statement name, message): pgvector's
-    ///     "hnsw graph no longer fits into maintenance_work_mem" is the one that matters, a build
-    ///     going on several times slower, which nothing else would show.
+    ///   - warning: what a person should know about a build (statement name, text): what the
+    ///     server said while building (pgvector's "hnsw graph no longer fits into
+    ///     maintenance_work_mem" is the one that matters, a build going on several times slower,
+    ///     which nothing else would show), and a parallel build done again without workers.
     init(plan: RestorePlan, load: @escaping @Sendable (RestorePlan.TableLoad, Connection) throws -> Int,
-         notice: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
+         warning: @escaping @Sendable (String, String) -> Void = { _, _ in }) {
         // Names are not unique across kinds: a table's comment, grants or row-security statement
         // carries the table's own name. A dependency on such a name means the table (pre-data,
         // already there), so only names no pre-data statement has can hold a build back.
@@ -59,10 +60,12 @@ struct RestorePipeline {
             return DependencyScheduler.Job(name: statement.name, dependsOn: needs, width: wide ? .max : 1) { connection, parallelWorkers in
                 do {
                     _ = connection.takeNotices()
-                    if wide { try Self.allowParallelWorkers(parallelWorkers, on: connection) }
-                    try connection.execute(statement.sql)
-                    if wide { try Self.allowParallelWorkers(0, on: connection) }
-                    for message in connection.takeNotices() { notice(statement.name, message) }
+                    if wide {
+                        try Self.buildWithParallelWorkers(statement, parallelWorkers, on: connection) { warning(statement.name, $0) }
+                    } else {
+                        try connection.execute(statement.sql)
+                    }
+                    for message in connection.takeNotices() { warning(statement.name, "the server said: \(message)") }
                 } catch {
                     throw RestoreError.statementFailed(kind: statement.kind, name: statement.name, error: "\(error)")
                 }
@@ -93,6 +96,35 @@ struct RestorePipeline {
     /// built in parallel by the server. Other builds run without parallel workers, beside the loads.
     static func buildsInParallel(_ statement: DDLStatement) -> Bool {
         statement.kind == "index" && statement.sql.range(of: #" USING (hnsw|ivfflat) \("#, options: .regularExpression) != nil
+    }
+
+    /// A vector index build with `workers` parallel workers. Their shared graph is a dynamic
+    /// shared memory segment as large as maintenance_work_mem, which Docker's default 64 MB
+    /// /dev/shm cannot hold ("could not resize shared memory segment", SQLSTATE 53100 or 53200):
+    /// the failed statement has changed nothing, so the build is run again by this session alone,
+    /// in its own memory, and the fix for next time is named.
+    static func buildWithParallelWorkers(
+        _ statement: DDLStatement, _ workers: Int, on connection: Connection, warning: (String) -> Void
+    ) throws {
+        try allowParallelWorkers(workers, on: connection)
+        do {
+            try connection.execute(statement.sql)
+        } catch {
+            guard workers > 0, isSharedMemoryShortage(error) else { throw error }
+            warning("""
+                the parallel build found too little shared memory on the server (\(error.message)); \
+                built again without parallel workers, which takes longer. In Docker, give the container \
+                a /dev/shm larger than maintenance_work_mem (docker run --shm-size, compose shm_size)
+                """)
+            try allowParallelWorkers(0, on: connection)
+            try connection.execute(statement.sql)
+        }
+        try allowParallelWorkers(0, on: connection)
+    }
+
+    /// The server could not allocate a parallel operation's dynamic shared memory.
+    static func isSharedMemoryShortage(_ error: PostgresError) -> Bool {
+        (error.sqlState == "53100" || error.sqlState == "53200") && error.message.contains("shared memory segment")
     }
 
     /// Parallel workers for this session's next builds: `count`, but never more than the server

@@ -110,8 +110,8 @@ public final class RestoreRunner {
         let reporter = self.reporter
         let pipeline = RestorePipeline(plan: plan, load: { load, worker in
             try Self.loadTable(load, readers: set.readers, into: worker, reporter: reporter)
-        }, notice: { statement, message in
-            reporter.log("warning", "\(statement): the server said: \(message)", fields: ["statement": statement])
+        }, warning: { statement, text in
+            reporter.log("warning", "\(statement): \(text)", fields: ["statement": statement])
         })
         try DependencyScheduler(jobs: pipeline.jobs).run(workers: options.jobs) { [options] in
             try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
