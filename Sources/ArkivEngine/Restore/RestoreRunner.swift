@@ -89,6 +89,7 @@ public final class RestoreRunner {
         }
         try marker(.incomplete).write(on: connection)
         try prepareSession(connection)
+        try warnAboutVectorIndexMemory(plan: plan, manifest: set.manifest, on: connection)
         endPhase("preflight")
         reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
                      fields: ["set": set.manifest.backupID, "database": database])
@@ -160,6 +161,21 @@ public final class RestoreRunner {
     private func prepareSession(_ connection: Connection) throws {
         try connection.apply(.dump(lockTimeout: "0"))
         try connection.execute("SET check_function_bodies = false; SET client_min_messages = warning")
+    }
+
+    /// Before a byte is loaded: each HNSW graph that will not fit in the maintenance_work_mem
+    /// its build gets (`--maintenance-work-mem`, else the server's), with the size that would.
+    private func warnAboutVectorIndexMemory(plan: RestorePlan, manifest: Manifest, on connection: Connection) throws {
+        let estimates = VectorIndexMemory.estimates(plan.postData, tables: manifest.tables)
+        guard !estimates.isEmpty else { return }
+        let available = try connection.queryRow(
+            "SELECT pg_catalog.pg_size_bytes(COALESCE($1, pg_catalog.current_setting('maintenance_work_mem')))::text AS bytes",
+            [options.maintenanceWorkMemory]).decode(String.self, "bytes")
+        guard let bytes = UInt64(available) else { return }
+        for estimate in estimates {
+            guard let text = estimate.warning(available: bytes) else { continue }
+            reporter.log("warning", "\(estimate.index): \(text)", fields: ["statement": estimate.index, "graphBytes": "\(estimate.bytes)"])
+        }
     }
 
     /// `--rename-schema old=new`, applied last: references between objects are by OID and
