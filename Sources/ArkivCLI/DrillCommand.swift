@@ -28,6 +28,11 @@ public struct DrillCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Parallel connections (default 2).", valueName: "n"))
     var jobs: Int?
 
+    @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
+        "maintenance_work_mem for the restore's index builds (default: the policy's [restore] maintenance-work-mem, else the server's).",
+        valueName: "size"))
+    var maintenanceWorkMemory: String?
+
     @Flag(inversion: .prefixedNo, help: "Keep the scratch database afterwards, to look at a failure (default: dropped).")
     var keep: Bool?
 
@@ -41,6 +46,12 @@ public struct DrillCommand: ParsableCommand {
     var ifDue = false
 
     public init() {}
+
+    public func validate() throws {
+        if let size = maintenanceWorkMemory, !RestoreOptions.isMemorySize(size) {
+            throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(size.debugDescription)")
+        }
+    }
 
     public func run() throws {
         let settings = try policy.load()
@@ -57,6 +68,7 @@ public struct DrillCommand: ParsableCommand {
         drill.identities = try settings.identities(keys)
         drill.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         drill.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
+        drill.maintenanceWorkMemory = settings.value(maintenanceWorkMemory) { $0.restore.maintenanceWorkMemory }
         drill.keepScratch = settings.value(keep, { $0.drill.keep }, default: false)
         drill.metricsFile = settings.value(metricsFile) { $0.metricsFile }
         let report = try drill.run()

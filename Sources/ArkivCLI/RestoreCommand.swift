@@ -68,7 +68,7 @@ public struct RestoreCommand: ParsableCommand {
     var jobs: Int?
 
     @Option(name: .customLong("maintenance-work-mem"), help: ArgumentHelp(
-        "maintenance_work_mem for the index builds (default: the server's). An HNSW graph larger than it is built on disk, several times slower (the restore warns, naming the index); in Docker, /dev/shm must hold it.",
+        "maintenance_work_mem for the index builds (default: the policy's [restore] maintenance-work-mem, else the server's). An HNSW graph larger than it is finished on disk, several times slower (the restore warns before loading, naming the index and a size that fits); in Docker, /dev/shm must hold it.",
         valueName: "size"))
     var maintenanceWorkMemory: String?
 
@@ -112,7 +112,7 @@ public struct RestoreCommand: ParsableCommand {
         if !tables.isEmpty && !intoExisting { throw ValidationError("--table loads into an existing structure: add --into-existing") }
         if clean && !yes { throw ValidationError("--clean drops the restored schemas in the target first: confirm with --yes") }
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
-        if let size = maintenanceWorkMemory, size.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) == nil {
+        if let size = maintenanceWorkMemory, !RestoreOptions.isMemorySize(size) {
             throw ValidationError("--maintenance-work-mem takes a size such as 512MB or 2GB, not \(size.debugDescription)")
         }
         if target != nil && targetEnvironmentVariable != nil { throw ValidationError("give --target or --target-env, not both") }
@@ -149,7 +149,7 @@ public struct RestoreCommand: ParsableCommand {
         options.truncate = truncate
         options.skipMissingColumns = skipMissingColumns
         options.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
-        options.maintenanceWorkMemory = maintenanceWorkMemory
+        options.maintenanceWorkMemory = settings.value(maintenanceWorkMemory) { $0.restore.maintenanceWorkMemory }
         options.targetLocale = targetLocale
         options.identities = try settings.identities(keys)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)

@@ -52,4 +52,24 @@ struct DrillCommandTests {
         #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("arkiv_last_drill_success 0"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: repo + "/drills").count == 2)
     }
+
+    @Test("--maintenance-work-mem reaches the drill's restore: a graph that will not fit is named before the load; a bad size is a usage error",
+          arguments: [TestServer.pg16])
+    func maintenanceWorkMemory(server: TestServer) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-drill-mwm-\(UUID().uuidString)").path
+        let identity = base + "-identity", repo = base + "-repo"
+        defer { for path in [identity, repo] { try? FileManager.default.removeItem(atPath: path) } }
+        let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["SOURCE_URL": try server.url(database: "workspace"), "DRILL_SERVER": try server.url()]
+        let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--recipient", recipient,
+                                                        "--schema", "vault", "--schema", "billy", "--schema", "shared"], environment: environment)
+        try #require(backup.status == 0, "\(backup.stderr)")
+        let drill = try runExecutable("arkiv-drill", ["--repo", repo, "--target-env", "DRILL_SERVER", "--identity", identity,
+                                                      "--maintenance-work-mem", "1MB"], environment: environment)
+        #expect(drill.status == 0, "\(drill.stdout)\(drill.stderr)")
+        #expect(drill.stderr.contains("embeddings_embedding_hnsw_idx") && drill.stderr.contains("maintenance_work_mem is 1 MB"), "\(drill.stderr)")
+        let bad = try runExecutable("arkiv-drill", ["--repo", repo, "--target-env", "DRILL_SERVER", "--identity", identity,
+                                                    "--maintenance-work-mem", "lots"], environment: environment)
+        #expect(bad.status == 2 && bad.stderr.contains("--maintenance-work-mem takes a size"), "\(bad.stderr)")
+    }
 }

@@ -88,6 +88,7 @@ struct PolicyTests {
             [restore]
             jobs = 3
             identity = ["/etc/arkiv/identity", "~/second"]
+            maintenance-work-mem = "512MB"
             """
         let policy = try Policy.parse(text: text, fileName: "/etc/arkiv/nightly.toml")
         #expect(policy.source.connection == .service("workspace"))
@@ -111,7 +112,14 @@ struct PolicyTests {
         }())
         #expect(policy.metricsFile == "/var/lib/arkiv.prom")
         #expect(policy.restore.jobs == 3)
+        #expect(policy.restore.maintenanceWorkMemory == "512MB")
         #expect(policy.restore.identities == ["/etc/arkiv/identity", NSHomeDirectory() + "/second"])
+    }
+
+    @Test("a maintenance-work-mem that is not a size is refused with its line")
+    func maintenanceWorkMemory() throws {
+        let error = try #require(refused("[restore]\njobs = 2\nmaintenance-work-mem = \"lots\"\n"))
+        #expect(error.description.hasPrefix("policies/x.toml:3: key 'restore.maintenance-work-mem': a size such as"), "\(error)")
     }
 
     @Test("an empty policy is valid and sets nothing; an incomplete-grace alone keeps nothing")

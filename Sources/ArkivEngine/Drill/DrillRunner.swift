@@ -15,6 +15,8 @@ public struct DrillRunner {
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
     public var jobs = 2
+    /// `maintenance_work_mem` for the restore's index builds; nil keeps the server's.
+    public var maintenanceWorkMemory: String?
     public var keepScratch = false
     /// A Prometheus textfile to (re)write with the drill's results.
     public var metricsFile: String?
@@ -45,6 +47,7 @@ public struct DrillRunner {
             options.identities = identities
             options.passphrase = passphrase
             options.jobs = jobs
+            options.maintenanceWorkMemory = maintenanceWorkMemory
             let restored = try RestoreRunner(options: options, reporter: reporter).run()
             report.restoreSeconds = restored.seconds
             report.tables = restored.tables

@@ -109,6 +109,8 @@ public struct DrillPolicy: Sendable, Equatable {
 /// `[restore]`: defaults for restore, and the keys that verify and drill decrypt with.
 public struct RestorePolicy: Sendable, Equatable {
     public var jobs: Int?
+    /// `maintenance_work_mem` for the index builds of restores and drills, e.g. `512MB`.
+    public var maintenanceWorkMemory: String?
     /// Identity files (the private keys sets are decrypted with).
     public var identities: [String] = []
 

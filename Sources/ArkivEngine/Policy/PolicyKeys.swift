@@ -10,7 +10,7 @@ enum PolicyKeys {
                       "keep-within", "incomplete-grace"],
         "drill": ["target-env", "target-service", "schedule", "keep"],
         "metrics": ["file"],
-        "restore": ["jobs", "identity"],
+        "restore": ["jobs", "identity", "maintenance-work-mem"],
     ]
 
     /// Keys people reach for that arkiv spells otherwise, with the reason.

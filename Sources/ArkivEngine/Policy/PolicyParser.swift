@@ -191,6 +191,11 @@ struct PolicyReader {
         if let restore = section("restore", root) {
             policy.restore.jobs = integer("restore.jobs", restore["jobs"], in: 1...64)
             policy.restore.identities = paths("restore.identity", restore["identity"], singleAllowed: true)
+            if let size = string("restore.maintenance-work-mem", restore["maintenance-work-mem"]) {
+                if RestoreOptions.isMemorySize(size) { policy.restore.maintenanceWorkMemory = size } else {
+                    fail("restore.maintenance-work-mem", "a size such as \"512MB\" or \"2GB\" (a whole number and kB, MB, GB or TB)")
+                }
+            }
         }
         return policy
     }
