@@ -5,6 +5,8 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
     case preflight([String])
     case unknownSchema(String, inSet: [String])
     case rowCountMismatch(table: String, expected: UInt64, loaded: Int)
+    /// The format lets a table be stored in parts; this restore loads tables stored whole.
+    case tableInParts(table: String, parts: Int, tool: String)
     case statementFailed(kind: String, name: String, error: String)
     /// A data-only load's compatibility check: every problem of every table, found before a byte was loaded.
     case incompatible([DataOnlyProblem])
@@ -23,6 +25,9 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
             "schema \(schema.debugDescription) is not in the backup set (it holds: \(inSet.joined(separator: ", ")))"
         case .rowCountMismatch(let table, let expected, let loaded):
             "\(table): the manifest records \(expected) rows but \(loaded) were loaded"
+        case .tableInParts(let table, let parts, let tool):
+            "table \(table) is stored in \(parts) parts (the set was written by \(tool)); this arkiv-restore loads tables stored "
+                + "in one part: restore the set with the arkiv that wrote it. Nothing was changed"
         case .statementFailed(let kind, let name, let error):
             "restoring \(kind) \(name) failed: \(error)"
         case .incompatible(let problems):

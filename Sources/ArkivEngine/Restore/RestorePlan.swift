@@ -50,6 +50,10 @@ struct RestorePlan {
                       let part = entry.parts.first, let member = reader.member(named: part.member) else {
                     throw RestoreError.missingMember(schema: schema, member: "data of \(table.schema).\(table.name)")
                 }
+                // Refused here, before the target is touched, not after loading one part of it.
+                guard entry.parts.count == 1 else {
+                    throw RestoreError.tableInParts(table: "\(table.schema).\(table.name)", parts: entry.parts.count, tool: set.manifest.tool)
+                }
                 loads.append(TableLoad(
                     schema: table.schema, table: table.name, member: member.id, copyColumnList: table.copyColumnList,
                     format: entry.copyFormat, expectedRows: entry.rows, bytes: entry.plaintextBytes))
