@@ -26,7 +26,7 @@ public struct QualifiedName: Hashable, Codable, Sendable, Comparable, CustomStri
     }
 
     /// Splits a dotted name into its identifiers, psql's way; nil on an unterminated quote.
-    static func parts(of text: String) -> [String]? {
+    public static func parts(of text: String) -> [String]? {
         var parts: [String] = []
         var current = ""
         var inQuotes = false, wasQuoted = false

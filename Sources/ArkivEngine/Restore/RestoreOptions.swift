@@ -41,11 +41,6 @@ public struct RestoreOptions: Sendable {
     /// places its graph in dynamic shared memory of that size, and a Docker container's /dev/shm
     /// (64 MB unless configured) would make a build fail that the server's own setting allows.
     public var maintenanceWorkMemory: String?
-
-    /// A size `maintenance_work_mem` takes as arkiv passes it on: `512MB`, `2GB`.
-    public static func isMemorySize(_ text: String) -> Bool {
-        text.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) != nil
-    }
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
     /// Off by default: a scratch database belongs to whoever restores it.
@@ -66,5 +61,10 @@ public struct RestoreOptions: Sendable {
         self.set = set
         self.target = target
         self.destination = destination
+    }
+
+    /// A size `maintenance_work_mem` takes as arkiv passes it on: `512MB`, `2GB`.
+    public static func isMemorySize(_ text: String) -> Bool {
+        text.range(of: #"^[1-9][0-9]*(kB|MB|GB|TB)$"#, options: .regularExpression) != nil
     }
 }

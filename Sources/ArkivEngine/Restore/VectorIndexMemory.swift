@@ -6,7 +6,7 @@ import Foundation
 /// is loaded: the column's non-NULL rows and dimension (manifest) and the index's `m` and operator
 /// class (its statement). A graph larger than maintenance_work_mem is finished on disk, several
 /// times slower, and pgvector only says so once the build is well under way.
-struct VectorIndexMemory: Equatable {
+struct VectorIndexMemory {
     /// The index statement's name, e.g. `vault.embeddings.embeddings_embedding_hnsw_idx`.
     let index: String
     let vectors: UInt64
@@ -52,7 +52,7 @@ struct VectorIndexMemory: Equatable {
 }
 
 /// The parts of `pg_get_indexdef` output for an HNSW index that its memory depends on.
-struct HNSWDefinition: Equatable {
+struct HNSWDefinition {
     let column: String
     let bytesPerDimension: Int
     let m: Int
@@ -63,14 +63,11 @@ struct HNSWDefinition: Equatable {
         guard let match = sql.range(of: pattern, options: .regularExpression) else { return nil }
         let body = String(sql[match].dropFirst(" USING hnsw (".count))
         guard let space = body.range(of: " ", options: .backwards) else { return nil }
-        var column = String(body[..<space.lowerBound])
+        let key = body[..<space.lowerBound]
         let opclass = body[space.upperBound...]
-        if column.hasPrefix("\""), column.hasSuffix("\""), column.count >= 2 {
-            column = String(column.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
-        } else if column.contains("(") || column.contains(" ") {
-            return nil
-        }
-        self.column = column
+        // An expression is printed in parentheses; a column is one identifier, maybe quoted.
+        guard !key.hasPrefix("("), let names = QualifiedName.parts(of: String(key)), names.count == 1 else { return nil }
+        column = names[0]
         bytesPerDimension = opclass.contains("halfvec_") ? 2 : 4
         if let setting = sql.range(of: #"[( ]m ?= ?'?[0-9]+"#, options: .regularExpression) {
             m = Int(sql[setting].filter(\.isNumber)) ?? 16
