@@ -61,6 +61,10 @@ public struct BackupCommand: ParsableCommand {
     @Flag(name: .customLong("no-privileges"), help: "Leave grants out of the DDL.")
     var noPrivileges = false
 
+    @Flag(name: .customLong("include-foreign-secrets"),
+          help: "Keep credentials in foreign servers' and user mappings' options (encrypted sets only; left out and named by default).")
+    var includeForeignSecrets = false
+
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -106,6 +110,10 @@ public struct BackupCommand: ParsableCommand {
         options.lockTimeout = lockTimeout
         options.includeOwners = !noOwner
         options.includePrivileges = !noPrivileges
+        if includeForeignSecrets && !options.encrypt {
+            throw ValidationError("--include-foreign-secrets needs an encrypted set: credentials are never stored in clear (drop --no-encryption)")
+        }
+        options.includeForeignSecrets = includeForeignSecrets
         let reporter = ProgressReporter(mode: .automatic)
         let result = try BackupRunner(options: options, reporter: reporter).run()
         print(json ? try BackupSummary.json(result) : BackupSummary.text(result))

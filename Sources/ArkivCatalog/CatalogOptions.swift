@@ -10,6 +10,9 @@ public struct CatalogOptions: Sendable {
     public var includePrivileges = true
     /// Emit `COMMENT ON` statements.
     public var includeComments = true
+    /// Keep foreign servers' and user mappings' option values that may be credentials
+    /// (passwords, API keys). Off unless asked, and only for encrypted sets.
+    public var includeForeignSecrets = false
 
     public init() {}
 }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Extension members")
 struct ExtensionMemberTests {
-    /// pgvector on PostgreSQL 16; citext (no pgvector there) on 15.
+    /// pgvector where the server has it (16, 18); citext on the others (15, 17).
     static func fixture(_ server: TestServer) -> (extension: String, type: String) {
         server.hasPgvector ? ("vector", "ext.vector(3)") : ("citext", "ext.citext")
     }

@@ -60,7 +60,7 @@ func databaseName(_ target: ConnectionTarget) throws -> String {
 @discardableResult
 func roundTrip(
     _ server: TestServer, schemas: [String], options: CatalogOptions = CatalogOptions(),
-    setup: (Connection) throws -> Void
+    setup: (Connection) throws -> Void, restored: (Connection) throws -> Void = { _ in }
 ) throws -> CatalogSnapshot {
     try withScratchDatabase(on: server) { sourceTarget in
         let source = try Connection(sourceTarget, applicationName: "arkiv-catalog-tests")
@@ -71,6 +71,7 @@ func roundTrip(
             try apply(snapshot, to: target)
             let after = try schemaDump(server, database: try databaseName(target), schemas: schemas)
             if before != after { throw OracleMismatch(description: difference(before, after)) }
+            try restored(Connection(target, applicationName: "arkiv-catalog-tests"))
         }
         return snapshot
     }

@@ -15,6 +15,9 @@ public struct CatalogSnapshot: Codable, Sendable {
     public var sequences: [SequenceInfo]
     /// Objects arkiv cannot reproduce. A backup must stop and name them.
     public var unsupported: [UnsupportedObject]
+    /// What was left out on purpose and must be named (credentials in foreign-server and
+    /// user-mapping options): the backup warns and records them; the objects themselves are dumped.
+    public var omissions: [UnsupportedObject] = []
     /// Dumped objects that need something outside the dumped schemas (a foreign key to a
     /// schema that was not selected, a view on another schema's table). The backup records
     /// them; a restore checks the target has what they need, and names them if it does not.

@@ -1,10 +1,12 @@
 extension CatalogBuilder {
-    /// View rules belong to their view; any other rule on a dumped relation is reported.
+    /// View rules belong to their view; every other rule on a dumped relation is created in
+    /// post-data (pg_get_ruledef), as pg_dump does, with its enabled state.
     func readRules() throws(CatalogError) {
         let rows = try session.rows(
             """
-            SELECT r.oid, r.ev_class, r.rulename, pg_catalog.format('%I.%I', n.nspname, c.relname) AS relation,
-                   pg_catalog.format('%I', r.rulename) AS display
+            SELECT r.oid, r.ev_class, r.rulename, r.ev_enabled::text AS enabled,
+                   pg_catalog.format('%I.%I.%I', n.nspname, c.relname, r.rulename) AS display,
+                   pg_catalog.pg_get_ruledef(r.oid) AS definition
               FROM pg_catalog.pg_rewrite r
               JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -12,11 +14,35 @@ extension CatalogBuilder {
              ORDER BY r.oid
             """, reading: "rules")
         for row in rows {
-            let relation = try row.oid("ev_class")
-            if try row.text("rulename") == "_RETURN", let view = relations[relation], view.kind == "v" || view.kind == "m" {
-                creators[ObjectKey(.pgRewrite, try row.oid("oid"))] = ObjectKey(.pgClass, relation)
-            } else {
-                report("rule", "\(try row.text("display")) on \(try row.text("relation"))", "rules (CREATE RULE) are not dumped")
+            let relationOID = try row.oid("ev_class"), oid = try row.oid("oid")
+            let isViewQuery = try row.text("rulename") == "_RETURN"
+            if isViewQuery, let view = relations[relationOID], view.kind == "v" || view.kind == "m" {
+                creators[ObjectKey(.pgRewrite, oid)] = ObjectKey(.pgClass, relationOID)
+                continue
+            }
+            guard let relation = relations[relationOID], !isViewQuery else {
+                report("rule", try row.text("display"), "it belongs to a relation arkiv does not dump")
+                continue
+            }
+            let key = ObjectKey(.pgRewrite, oid), display = try row.text("display")
+            let name = try session.quote(try row.text("rulename")), tableName = try session.quote(relation.schema, relation.name)
+            var definition = try row.text("definition")
+            while let last = definition.last, last == ";" || last.isWhitespace { definition.removeLast() }
+            targets[key] = ObjectTarget(
+                keyword: "RULE", sqlName: "\(name) ON \(tableName)", grantKeyword: nil, owner: nil,
+                schema: relation.schema, displayName: display)
+            add(key, .postData, .rule, schema: relation.schema, kind: "rule", name: display, sql: definition + ";",
+                dependsOn: [ObjectKey(.pgClass, relationOID)])
+            let state: String? = switch try row.text("enabled") {
+            case "D": "DISABLE RULE"
+            case "R": "ENABLE REPLICA RULE"
+            case "A": "ENABLE ALWAYS RULE"
+            default: nil
+            }
+            if let state {
+                // ALTER TABLE also takes views here; ALTER VIEW has no rule forms.
+                add(key.with(part: "state"), .postData, .triggerState, schema: relation.schema, kind: "rule-state",
+                    name: display, sql: "ALTER TABLE \(tableName) \(state) \(name);", dependsOn: [key])
             }
         }
     }

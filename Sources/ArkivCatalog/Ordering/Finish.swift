@@ -2,6 +2,7 @@ extension CatalogBuilder {
     /// Orders every statement (dependencies first, within each phase) and assembles the
     /// snapshot.
     func finish() throws(CatalogError) -> CatalogSnapshot {
+        try postponeViewsNeedingPostData()
         // Only dependencies on statements of the same phase order anything: pre-data all runs
         // before post-data. One the other way round cannot be met, so it is reported.
         var dependencies: [ObjectKey: Set<ObjectKey>] = [:]
@@ -43,7 +44,7 @@ extension CatalogBuilder {
             serverVersionNumber: session.version, extensions: extensionInfos(),
             schemas: schemaOrder.map { SchemaDDL(schema: $0, preData: preData[$0] ?? [], postData: postData[$0] ?? []) },
             tables: tables, sequences: sequences.sorted { ($0.schema, $0.name) < ($1.schema, $1.name) },
-            unsupported: unsupported, externalDependencies: externalDependencies, extensionMembers: extensionMembers, largeObjectCount: largeObjectCount)
+            unsupported: unsupported, omissions: omissions, externalDependencies: externalDependencies, extensionMembers: extensionMembers, largeObjectCount: largeObjectCount)
     }
 
     private func ddl(_ statement: PendingStatement, position: Int, names: Set<String>?) -> DDLStatement {

@@ -13,6 +13,19 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgExtension = 3079
     case pgStatisticExt = 3381
     case pgDefaultACL = 826
+    case pgCollation = 3456
+    case pgTSParser = 3601
+    case pgTSTemplate = 3764
+    case pgTSDict = 3600
+    case pgTSConfig = 3602
+    case pgOperator = 2617
+    case pgOpclass = 2616
+    case pgOpfamily = 2753
+    case pgForeignDataWrapper = 2328
+    case pgForeignServer = 1417
+    case pgUserMapping = 1418
+    case pgEventTrigger = 3466
+    case pgLargeObject = 2613
 }
 
 /// Identifies one statement: the catalog row it is about plus which of that object's
@@ -70,12 +83,16 @@ struct PendingStatement {
 /// so SQL function bodies that read tables validate), the post-data ranks put every index
 /// before any foreign key and privileges last.
 enum Rank: Int, Comparable, Sendable {
-    case schema = 0, `extension`, type, domainConstraint, sequence, table, partitionAttach, columnSettings, sequenceOwner
-    case function, view
+    case schema = 0, `extension`, collation, type, textSearch, domainConstraint, sequence, table, partitionAttach, columnSettings, sequenceOwner
+    case foreignData, function, view
     /// Functions nothing in pre-data needs: after every table and view, so that a SQL body
     /// reading tables validates even with check_function_bodies on.
     case unneededFunction
-    case constraint = 20, index, indexAttach, tableSettings, statistics, foreignKey, trigger, triggerState
+    case constraint = 20, index, indexAttach, tableSettings, statistics
+    /// Views (and materialized views) whose query needs a post-data object, such as the
+    /// primary key a GROUP BY relies on.
+    case postponedView
+    case foreignKey, trigger, rule, triggerState
     case rowSecurity, policy, refresh, comment, owner, privileges
 
     static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -37,6 +37,7 @@ final class CatalogBuilder {
     var tables: [TableInfo] = []
     var sequences: [SequenceInfo] = []
     var unsupported: [UnsupportedObject] = []
+    var omissions: [UnsupportedObject] = []
     var externalDependencies: [ExternalDependency] = []
     var extensionMembers: [ExcludedObject] = []
     var largeObjectCount = 0

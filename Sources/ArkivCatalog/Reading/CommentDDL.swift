@@ -9,7 +9,8 @@ extension CatalogBuilder {
              WHERE d.objoid >= 16384 AND d.classoid = ANY($1::pg_catalog.oid[])
              ORDER BY d.classoid, d.objoid, d.objsubid
             """, reading: "comments",
-            [[CatalogClass.pgNamespace, .pgClass, .pgType, .pgProc, .pgConstraint, .pgTrigger, .pgPolicy, .pgStatisticExt].map { String($0.rawValue) }])
+            [[CatalogClass.pgNamespace, .pgClass, .pgType, .pgProc, .pgConstraint, .pgTrigger, .pgPolicy, .pgStatisticExt, .pgRewrite, .pgCollation,
+              .pgTSParser, .pgTSTemplate, .pgTSDict, .pgTSConfig, .pgForeignDataWrapper, .pgForeignServer].map { String($0.rawValue) }])
         for row in rows {
             let object = ObjectKey(rawCatalog: try row.oid("classoid"), oid: try row.oid("objoid"))
             let subID = try row.int("objsubid"), text = try row.text("description")

@@ -27,6 +27,15 @@ extension CatalogBuilder {
                 UNION ALL
                 SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass::pg_catalog.oid, n.oid, 0, n.nspacl, pg_catalog.acldefault('n', n.nspowner)
                   FROM pg_catalog.pg_namespace n WHERE n.nspname = ANY($1) AND n.nspacl IS NOT NULL
+                UNION ALL
+                SELECT 'pg_catalog.pg_foreign_server'::pg_catalog.regclass::pg_catalog.oid, s.oid, 0, s.srvacl, pg_catalog.acldefault('S', s.srvowner)
+                  FROM pg_catalog.pg_foreign_server s WHERE s.srvacl IS NOT NULL
+                UNION ALL
+                SELECT 'pg_catalog.pg_foreign_data_wrapper'::pg_catalog.regclass::pg_catalog.oid, w.oid, 0, w.fdwacl, pg_catalog.acldefault('F', w.fdwowner)
+                  FROM pg_catalog.pg_foreign_data_wrapper w WHERE w.fdwacl IS NOT NULL
+                UNION ALL
+                SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass::pg_catalog.oid, l.oid, 0, l.lomacl, pg_catalog.acldefault('L', l.lomowner)
+                  FROM pg_catalog.pg_largeobject_metadata l WHERE l.lomacl IS NOT NULL
             ), changes AS (
                 SELECT o.classid, o.objid, o.subid, 'REVOKE' AS action, x.grantee, x.privilege_type, false AS grantable
                   FROM objects o CROSS JOIN LATERAL (

@@ -7,8 +7,7 @@ extension CatalogBuilder {
             switch relation.kind {
             case "r", "p": break
             case "f":
-                report("foreign table", relation.display, "foreign tables (and their servers and wrappers) are not dumped")
-                continue
+                continue  // ForeignDataDDL
             default: continue
             }
             if relation.ofType != 0 {
@@ -63,8 +62,9 @@ extension CatalogBuilder {
     }
 
     /// `"name" type [COLLATE] [DEFAULT | GENERATED …] [NOT NULL]`.
-    private func columnDefinition(_ column: ColumnRow, table: UInt32) throws(CatalogError) -> String {
-        var text = "\(try session.quote(column.name)) \(column.type)"
+    /// `fdwOptions`: a foreign table column's `OPTIONS (…)`, which goes right after the type.
+    func columnDefinition(_ column: ColumnRow, table: UInt32, fdwOptions: String = "") throws(CatalogError) -> String {
+        var text = "\(try session.quote(column.name)) \(column.type)\(fdwOptions)"
         if let collation = column.collation { text += " COLLATE \(collation)" }
         if let generated = column.generated, let expression = column.defaultExpression {
             text += " GENERATED ALWAYS AS (\(expression))" + (generated == .stored ? " STORED" : " VIRTUAL")

@@ -1,6 +1,6 @@
 extension CatalogBuilder {
     /// Everything in (or attached to) the dumped schemas that no reader handles: operators,
-    /// operator classes and families, collations, conversions, text search objects, event
+    /// operator classes and families, conversions, event
     /// triggers calling the dumped schemas' functions, large objects and columns that point
     /// at them.
     func scanUnsupported() throws(CatalogError) {
@@ -18,29 +18,9 @@ extension CatalogBuilder {
               JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
              WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_opfamily", "f.oid"))
             UNION ALL
-            SELECT 'collation', pg_catalog.format('%I.%I', n.nspname, c.collname) FROM pg_catalog.pg_collation c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.collnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_collation", "c.oid"))
-            UNION ALL
             SELECT 'conversion', pg_catalog.format('%I.%I', n.nspname, c.conname) FROM pg_catalog.pg_conversion c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
              WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_conversion", "c.oid"))
-            UNION ALL
-            SELECT 'text search configuration', pg_catalog.format('%I.%I', n.nspname, c.cfgname) FROM pg_catalog.pg_ts_config c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_config", "c.oid"))
-            UNION ALL
-            SELECT 'text search dictionary', pg_catalog.format('%I.%I', n.nspname, d.dictname) FROM pg_catalog.pg_ts_dict d
-              JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_dict", "d.oid"))
-            UNION ALL
-            SELECT 'text search parser', pg_catalog.format('%I.%I', n.nspname, p.prsname) FROM pg_catalog.pg_ts_parser p
-              JOIN pg_catalog.pg_namespace n ON n.oid = p.prsnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_parser", "p.oid"))
-            UNION ALL
-            SELECT 'text search template', pg_catalog.format('%I.%I', n.nspname, t.tmplname) FROM pg_catalog.pg_ts_template t
-              JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_ts_template", "t.oid"))
             UNION ALL
             SELECT 'event trigger', pg_catalog.format('%I', e.evtname) FROM pg_catalog.pg_event_trigger e
               JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace

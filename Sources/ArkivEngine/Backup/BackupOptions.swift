@@ -22,6 +22,8 @@ public struct BackupOptions: Sendable {
     public var lockTimeout = "30s"
     public var includeOwners = true
     public var includePrivileges = true
+    /// Keep option values of foreign servers and user mappings that may be credentials.
+    public var includeForeignSecrets = false
 
     public init(source: ConnectionTarget, repository: String) {
         self.source = source

@@ -57,6 +57,10 @@ public final class BackupRunner {
         guard catalog.unsupported.isEmpty else {
             throw BackupError.unsupportedObjects(catalog.unsupported.map { "\($0)" })
         }
+        for omission in catalog.omissions {
+            reporter.log("warning", "\(omission.kind) \(omission.name) is not backed up: \(omission.reason)",
+                         fields: ["object": omission.name])
+        }
         for dependency in catalog.externalDependencies {
             reporter.log("warning", "\(dependency); a restore needs it in the target", fields: ["object": dependency.object, "needs": dependency.needs])
         }
@@ -125,6 +129,7 @@ public final class BackupRunner {
         var catalogOptions = CatalogOptions()
         catalogOptions.includeOwners = options.includeOwners
         catalogOptions.includePrivileges = options.includePrivileges
+        catalogOptions.includeForeignSecrets = options.includeForeignSecrets && options.encrypt
         catalogOptions.excludeTableData = Set(try options.excludeTableData.map { try QualifiedName(parsing: $0) })
         return catalogOptions
     }

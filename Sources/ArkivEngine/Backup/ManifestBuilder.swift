@@ -32,6 +32,7 @@ enum ManifestBuilder {
         excluded += catalog.tables.filter { !$0.isDataDumped && $0.kind != .partitioned }.map {
             Manifest.ExcludedObject(kind: "table data", name: "\($0.schema).\($0.name)", reason: "excluded with --exclude-table-data (the table's DDL is kept)")
         }
+        excluded += catalog.omissions.map { Manifest.ExcludedObject(kind: $0.kind, name: $0.name, reason: $0.reason) }
         if catalog.largeObjectCount > 0 {
             excluded.append(.init(kind: "large objects", name: "\(catalog.largeObjectCount) large objects",
                                   reason: "large objects are not backed up yet"))

@@ -100,9 +100,13 @@ public final class RestoreRunner {
                 try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
             }
         }
-        try prepareRolesAndCompat(connection, outcome: outcome)
+        // A set with its own `auth` schema creates it in pre-data; the compat functions it
+        // lacks are added to that schema afterwards, never in its way.
+        let setHasAuth = plan.schemas.contains("auth")
+        try prepareRolesAndCompat(connection, outcome: outcome, plan: plan, createAuth: !setHasAuth)
         try createExtensions(connection, manifest: set.manifest, plan: plan)
         try execute(plan.preData, on: connection)
+        if setHasAuth { try createCompatAuth(connection, plan: plan) }
         endPhase("pre-data")
 
         for sequence in plan.sequences {
@@ -237,13 +241,20 @@ public final class RestoreRunner {
 
     /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`) and Supabase's auth
     /// functions, before the first statement that needs them.
-    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome) throws {
+    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome, plan: RestorePlan,
+                                       createAuth: Bool) throws {
         try TargetChecks.createRoles(outcome.rolesToCreate, on: connection, restorer: outcome.restorer)
         for role in outcome.rolesToCreate {
             reporter.log("role-created", "created role \(role) (NOLOGIN placeholder)", fields: ["role": role])
         }
+        if createAuth { try createCompatAuth(connection, plan: plan) }
+    }
+
+    /// `--supabase-compat`'s auth functions that neither the target nor the set has.
+    private func createCompatAuth(_ connection: Connection, plan: RestorePlan) throws {
         guard options.supabaseCompat else { return }
-        for object in try SupabaseCompat.createAuth(on: connection) {
+        let defined = SupabaseCompat.authFunctionsDefined(by: plan.preData)
+        for object in try SupabaseCompat.createAuth(on: connection, definedBySet: defined) {
             reporter.log("compat", "created \(object) as Supabase defines it", fields: ["object": object])
         }
     }

@@ -1,3 +1,4 @@
+import ArkivCatalog
 import ArkivPostgres
 
 /// What a Supabase project provides that its application schemas lean on, and that a plain
@@ -54,10 +55,19 @@ enum SupabaseCompat {
         authFunctions.contains { "function \($0.signature)" == needs }
     }
 
-    /// Creates the `auth` schema and functions the target lacks; returns what it created.
-    static func createAuth(on connection: Connection) throws -> [String] {
+    /// The auth functions (by signature) that the set itself creates: a self-hosted Supabase,
+    /// a PostgREST-style application or a backup that included `auth` brings its own.
+    static func authFunctionsDefined(by statements: [DDLStatement]) -> Set<String> {
+        let signatures = Set(authFunctions.map(\.signature))
+        return Set(statements.filter { $0.kind == "function" && signatures.contains($0.name) }.map(\.name))
+    }
+
+    /// Creates the `auth` schema and the functions that neither the target nor the set has
+    /// (`definedBySet`); returns what it created. When the set brings its own `auth` schema this
+    /// runs after pre-data, so it never collides with the set's objects.
+    static func createAuth(on connection: Connection, definedBySet: Set<String> = []) throws -> [String] {
         var created: [String] = []
-        for function in authFunctions {
+        for function in authFunctions where !definedBySet.contains(function.signature) {
             let present = try connection.queryRow("SELECT to_regprocedure($1) IS NOT NULL AS present", [function.signature])
                 .decode(Bool.self, "present")
             guard !present else { continue }

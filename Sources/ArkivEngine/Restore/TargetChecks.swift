@@ -107,11 +107,14 @@ enum TargetChecks {
                 : "create it in the target first, or restore the set that holds it"
             problems.append("\(requirement.object) needs \(requirement.needs), which the target lacks; \(fix)")
         }
-        // Function bodies are text (no pg_depend): look for calls of Supabase's auth functions.
+        // Function bodies are text (no pg_depend): look for calls of Supabase's auth functions
+        // that neither the set (an application's own `auth` schema) nor the target defines.
         if !options.supabaseCompat {
             var missing: [String: Bool] = [:]
+            let defined = SupabaseCompat.authFunctionsDefined(by: statements)
             for statement in statements where statement.kind == "function" || statement.kind == "procedure" {
-                for function in SupabaseCompat.authFunctions where statement.sql.contains(function.signature.dropLast()) {
+                for function in SupabaseCompat.authFunctions
+                where !defined.contains(function.signature) && statement.sql.contains(function.signature.dropLast()) {
                     if missing[function.signature] == nil {
                         missing[function.signature] = try connection.map {
                             try $0.queryRow("SELECT to_regprocedure($1) IS NULL AS absent", [function.signature]).decode(Bool.self, "absent")
