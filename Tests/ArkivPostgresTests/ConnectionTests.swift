@@ -8,7 +8,7 @@ struct ConnectionTests {
     @Test("connects and reports the server", arguments: TestServer.allCases)
     func connects(server: TestServer) throws {
         let connection = try server.connect()
-        let expectedMajor = server == .pg16 ? 16 : 15
+        let expectedMajor = server.majorVersion
         #expect(connection.serverVersionNumber / 10000 == expectedMajor)
         #expect(connection.serverVersion.hasPrefix("\(expectedMajor)."))
         #expect(connection.tls == nil, "loopback test servers do not use TLS")

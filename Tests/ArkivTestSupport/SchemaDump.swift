@@ -5,11 +5,13 @@ import Foundation
 /// lines (pg_dump 16.10+ writes them with a new random key each run) are dropped.
 public enum SchemaDump {
     /// The normalised dump of some schemas of one database. PostgreSQL 16's pg_dump is used for
-    /// both servers: it reads 15 too, and the newest client is the better oracle.
+    /// 15 and 16 (it reads 15 too, and the newer client is the better oracle); 17 and 18 get
+    /// their own, since pg_dump refuses a server newer than itself.
     public static func normalized(server: TestServer, database: String, schemas: [String]) throws -> [String] {
         guard let url = URLComponents(string: try server.url()) else { throw TestSetupError("unparseable server URL") }
+        let client = server.majorVersion > TestServer.pg16.majorVersion ? server : TestServer.pg16
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TestServer.pg16.binDirectory() + "/pg_dump")
+        process.executableURL = URL(fileURLWithPath: try client.binDirectory() + "/pg_dump")
         process.arguments = ["--schema-only", "--no-sync"] + schemas.flatMap { ["--schema", exactPattern($0)] }
         // The password goes through the environment, never argv.
         var environment = ProcessInfo.processInfo.environment

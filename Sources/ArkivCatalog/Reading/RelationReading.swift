@@ -121,20 +121,37 @@ extension CatalogBuilder {
             columnNames[relation, default: [:]][column.attnum] = column.name
             if let attrdef { creators[ObjectKey(.pgAttrdef, attrdef)] = ObjectKey(.pgClass, relation) }
         }
-        // PostgreSQL 18 keeps NOT NULL as named constraints; keep the names.
+        // PostgreSQL 18 keeps NOT NULL as named constraints; keep a name someone chose. The
+        // name 18 gives by itself (`table_column_not_null`) is its spelling of a plain NOT NULL:
+        // kept, it would make every 18 set differ from the same schema on 15–17.
         if session.version >= 180000 {
             for row in try session.rows(
                 """
-                SELECT c.conrelid, c.conkey[1]::integer AS attnum, c.conname FROM pg_catalog.pg_constraint c
+                SELECT c.conrelid, c.conkey[1]::integer AS attnum, c.conname, r.relname FROM pg_catalog.pg_constraint c
                   JOIN pg_catalog.pg_class r ON r.oid = c.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
                  WHERE c.contype = 'n' AND n.nspname = ANY($1) AND c.conislocal
                 """, reading: "NOT NULL constraints")
             {
-                let relation = try row.oid("conrelid"), attnum = try row.int("attnum")
-                if let index = columns[relation]?.firstIndex(where: { $0.attnum == attnum }) {
-                    columns[relation]?[index].notNullName = try row.text("conname")
+                let relation = try row.oid("conrelid"), attnum = try row.int("attnum"), name = try row.text("conname")
+                guard let index = columns[relation]?.firstIndex(where: { $0.attnum == attnum }),
+                      let column = columns[relation]?[index] else { continue }
+                if name != Self.defaultObjectName(try row.text("relname"), column.name, label: "not_null") {
+                    columns[relation]?[index].notNullName = name
                 }
             }
         }
+    }
+
+    /// The name PostgreSQL makes for a constraint it names itself (makeObjectName in
+    /// src/backend/commands/indexcmds.c): `name1_name2_label`, the longer of the two names cut
+    /// a character at a time until the whole fits in NAMEDATALEN - 1 bytes.
+    static func defaultObjectName(_ name1: String, _ name2: String, label: String) -> String {
+        let available = 63 - (label.utf8.count + 2)
+        var first = Array(name1), second = Array(name2)
+        func bytes(_ characters: [Character]) -> Int { characters.reduce(0) { $0 + $1.utf8.count } }
+        while bytes(first) + bytes(second) > available {
+            if bytes(first) > bytes(second) { first.removeLast() } else { second.removeLast() }
+        }
+        return String(first) + "_" + String(second) + "_" + label
     }
 }

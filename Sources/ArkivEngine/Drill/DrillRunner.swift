@@ -48,6 +48,9 @@ public struct DrillRunner {
             options.passphrase = passphrase
             options.jobs = jobs
             options.maintenanceWorkMemory = maintenanceWorkMemory
+            // The drill server is scratch: roles it lacks become NOLOGIN placeholders, so the
+            // owners, grants and policies the set holds are restored and proved.
+            options.createMissingRoles = true
             let restored = try RestoreRunner(options: options, reporter: reporter).run()
             report.restoreSeconds = restored.seconds
             report.tables = restored.tables

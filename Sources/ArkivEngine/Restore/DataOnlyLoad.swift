@@ -99,8 +99,37 @@ extension DataOnlyRestore {
     }
 
     /// Sequences owned by the loaded tables' columns (serial and identity) move past the loaded
-    /// values and at least to where the set's sequence of the same name stood; never backwards.
+    /// values and at least to where the set's sequence of the same name stood; every other
+    /// sequence of the set (an invoice number no column owns, one a default names without
+    /// OWNED BY) moves at least to where the source's stood, as pg_dump --data-only sets them.
+    /// None ever moves backwards.
     func moveSequences(of tables: [String], states: [SequenceState], on connection: Connection) throws {
+        let moved = try moveOwnedSequences(of: tables, states: states, on: connection)
+        for state in states {
+            let schema = options.renameSchemas[state.schema] ?? state.schema
+            guard !moved.contains(QualifiedName(schema: schema, name: state.name)) else { continue }
+            let sequence = try connection.quoteQualified(schema, state.name)
+            let found = try connection.queryRow(
+                "SELECT pg_catalog.to_regclass($1) IS NOT NULL AS found", [sequence]).decode(Bool.self, "found")
+            guard found else {
+                reporter.log("warning", "sequence \(schema).\(state.name) of the set does not exist in the target, so it was not moved; "
+                             + "create it and set it with SELECT setval('\(sequence)', \(state.lastValue), \(state.isCalled))",
+                             fields: ["sequence": "\(schema).\(state.name)"])
+                continue
+            }
+            let current = try connection.queryRow(
+                "SELECT s.last_value, s.is_called, q.seqincrement FROM \(sequence) s, pg_catalog.pg_sequence q WHERE q.seqrelid = $1::pg_catalog.regclass",
+                [sequence])
+            let target = SequencePosition(lastValue: try current.decode(Int64.self, "last_value"), isCalled: try current.decode(Bool.self, "is_called"),
+                                          increment: try current.decode(Int64.self, "seqincrement"))
+            let source = SequencePosition(lastValue: state.lastValue, isCalled: state.isCalled, increment: target.increment)
+            guard target.isBehind(source) else { continue }
+            try connection.execute("SELECT pg_catalog.setval(\(try connection.quoteLiteral(sequence))::pg_catalog.regclass, \(state.lastValue), \(state.isCalled))")
+        }
+    }
+
+    /// Returns the sequences it looked at.
+    private func moveOwnedSequences(of tables: [String], states: [SequenceState], on connection: Connection) throws -> Set<QualifiedName> {
         let renames = options.renameSchemas
         let setStates = Dictionary(states.map { (QualifiedName(schema: renames[$0.schema] ?? $0.schema, name: $0.name), $0) }) { first, _ in first }
         let owned = try connection.query("""
@@ -114,10 +143,12 @@ extension DataOnlyRestore {
               AND d.deptype IN ('a', 'i') AND format('%I.%I', tn.nspname, t.relname) = ANY($1::text[])
             ORDER BY 3
             """, [tables]).rows
+        var seen: Set<QualifiedName> = []
         for row in owned {
             let sequence = try row.decode(String.self, "sequence"), table = try row.decode(String.self, "owner")
             let column = try row.decode(String.self, "column_name")
             let name = QualifiedName(schema: try row.decode(String.self, "nspname"), name: try row.decode(String.self, "relname"))
+            seen.insert(name)
             let loaded = try connection.queryRow("SELECT max(\(column))::bigint AS m FROM \(table)").decodeIfPresent(Int64.self, "m")
             let fromSet = setStates[name].flatMap { $0.isCalled ? $0.lastValue : nil }
             guard let value = [loaded, fromSet].compactMap({ $0 }).max() else { continue }
@@ -125,5 +156,26 @@ extension DataOnlyRestore {
             if try current.decode(Bool.self, "is_called"), try current.decode(Int64.self, "last_value") >= value { continue }
             try connection.execute("SELECT pg_catalog.setval(\(try connection.quoteLiteral(sequence))::pg_catalog.regclass, \(value), true)")
         }
+        return seen
+    }
+}
+
+/// Where a sequence stands, as the next value `nextval()` would hand out.
+struct SequencePosition: Equatable {
+    let lastValue: Int64
+    let isCalled: Bool
+    let increment: Int64
+
+    /// The value the next `nextval()` returns (saturating at the type's ends).
+    var next: Int64 {
+        guard isCalled else { return lastValue }
+        let (sum, overflow) = lastValue.addingReportingOverflow(increment)
+        return overflow ? (increment > 0 ? .max : .min) : sum
+    }
+
+    /// Whether this sequence would hand out a value `other` has already handed out (or will
+    /// hand out before this one's next): behind it in the sequence's own direction.
+    func isBehind(_ other: SequencePosition) -> Bool {
+        increment >= 0 ? next < other.next : next > other.next
     }
 }

@@ -16,13 +16,20 @@ public struct RestoreMarker: Codable, Sendable, Equatable {
     public var leftOut: [String]?
     /// `--role-map` as applied, so that verify expects the mapped roles.
     public var roleMap: [String: String]?
+    /// Whether owners and grants (with default privileges) were restored, so that verify
+    /// judges them; nil (markers before arkiv restored them on scratch) reads as not restored.
+    public var owners: Bool?
+    public var privileges: Bool?
 
-    public init(set: String, state: State, at: Date, leftOut: [String]? = nil, roleMap: [String: String]? = nil) {
+    public init(set: String, state: State, at: Date, leftOut: [String]? = nil, roleMap: [String: String]? = nil,
+                owners: Bool? = nil, privileges: Bool? = nil) {
         self.set = set
         self.state = state
         self.at = at
         self.leftOut = leftOut
         self.roleMap = roleMap
+        self.owners = owners
+        self.privileges = privileges
     }
 
     static let prefix = "arkiv-restore "

@@ -43,9 +43,12 @@ public struct RestoreOptions: Sendable {
     public var maintenanceWorkMemory: String?
     public var identities: [Identity] = []
     public var passphrase: SecureBytes?
-    /// Off by default: a scratch database belongs to whoever restores it.
-    public var includeOwners = false
-    public var includePrivileges = false
+    /// Owners, grants and default privileges come back by default, scratch or not: a drill
+    /// proves the security model only if it restores it. Roles the target lacks are reported
+    /// in the preflight (or mapped, or created as placeholders); `--no-owner` and
+    /// `--no-privileges` opt out.
+    public var includeOwners = true
+    public var includePrivileges = true
     /// Roles named by owners, grants, default privileges and policies, restored as another
     /// role of the target: source role → target role (`--role-map old=new`).
     public var roleMap: [String: String] = [:]

@@ -85,7 +85,8 @@ public final class RestoreRunner {
         let leftOutKeys = leftOut.sorted().map { "extension \($0)" } + leftOutStatements + plan.unmet.map { "\($0.kind) \($0.name)" }
         let marker = { (state: RestoreMarker.State) in
             RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,
-                          roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap)
+                          roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap,
+                          owners: self.options.includeOwners, privileges: self.options.includePrivileges)
         }
         try marker(.incomplete).write(on: connection)
         try prepareSession(connection)

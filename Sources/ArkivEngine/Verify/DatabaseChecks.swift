@@ -12,14 +12,33 @@ enum DatabaseChecks {
     }
 
     /// Statement by statement: missing, extra and changed objects. Ownership and privileges are
-    /// left out: a scratch restore does not carry them.
-    static func compareDDL(expected: [DDLStatement], actual: [DDLStatement]) -> [VerifyReport.Check] {
+    /// judged when the restore carried them (`verify restored` reads that from the marker);
+    /// `verify compare` of two homes leaves them out, each home has its own roles.
+    static func compareDDL(expected: [DDLStatement], actual: [DDLStatement], owners: Bool = false, privileges: Bool = false)
+        -> [VerifyReport.Check]
+    {
         func keyed(_ statements: [DDLStatement]) -> [String: String] {
-            var result: [String: String] = [:]
-            for statement in statements where !statement.isOwnership && !statement.isPrivilege {
-                result["\(statement.kind) \(statement.name)", default: ""] += statement.sql
+            // A grant to the object's own owner adds nothing (an owner holds every privilege):
+            // a role map that makes the grantee the owner leaves no trace of it in the target.
+            let ownerOf = Dictionary(statements.filter(\.isOwnership).compactMap { s in s.roles?.first.map { (s.name, $0.role) } },
+                                     uniquingKeysWith: { first, _ in first })
+            var pieces: [String: [String]] = [:]
+            for statement in statements where (owners || !statement.isOwnership) && (privileges || !statement.isPrivilege) {
+                if statement.kind == "acl", statement.sql.hasPrefix("GRANT "), let owner = ownerOf[statement.name],
+                   statement.roleNames == [owner], !statement.sql.hasSuffix("WITH GRANT OPTION;") { continue }
+                // A default privilege's name carries its roles, which --role-map changes: the
+                // schema's default privileges are judged together, as a set.
+                var name = statement.name
+                if statement.kind == "default-acl", let range = name.range(of: ".default-privileges.") {
+                    name = String(name[..<range.lowerBound]) + ".default-privileges"
+                }
+                pieces["\(statement.kind) \(name)", default: []].append(statement.sql)
             }
-            return result
+            // Grants are a set: their order follows role names, which a role map changes.
+            return pieces.mapValues { sqls in
+                (sqls.first.map { $0.hasPrefix("GRANT") || $0.hasPrefix("REVOKE") || $0.hasPrefix("ALTER DEFAULT") } ?? false
+                    ? sqls.sorted() : sqls).joined()
+            }
         }
         let want = keyed(expected), have = keyed(actual)
         var checks: [VerifyReport.Check] = []
