@@ -75,4 +75,41 @@ struct CrossVersionRestoreTests {
             #expect(exists.isEmpty, "nothing was created on the target")
         }
     }
+
+    /// Source → target major versions the workspace moves between: Supabase runs 15 and 17,
+    /// Docker's pgvector images 16 to 18.
+    static let matrix: [(TestServer, TestServer)] = [(.pg16, .pg18), (.pg18, .pg16), (.pg17, .pg16), (.pg15, .pg16)]
+
+    @Test("the version matrix: a set restores into another major version and verify restored passes; verify compare of the two passes",
+          arguments: matrix)
+    func versionMatrix(from sourceServer: TestServer, to targetServer: TestServer) throws {
+        try withScratchDatabase(on: sourceServer, template: "workspace") { source in
+            let fixture = try BackupFixture()
+            var backupOptions = fixture.options(source: source)
+            backupOptions.schemas = BackupTests.workspaceSchemas
+            let backup = try fixture.backup(backupOptions)
+            #expect(backup.manifest.source.serverVersionNumber / 10000 == sourceServer.majorVersion)
+            let name = "arkiv_\(sourceServer)to\(targetServer)_\(UInt32.random(in: 0...UInt32.max))"
+            let result = try fixture.restore(try fixture.restoreOptions(server: targetServer, destination: .scratch(name: name)))
+            defer { BackupFixture.drop(result.database, on: targetServer) }
+            #expect(result.tables == 53)
+
+            var verifier = RestoredVerifier(repository: fixture.repository, set: "latest", target: try targetServer.target(database: name))
+            verifier.identities = [fixture.identity]
+            let report = try verifier.run()
+            #expect(report.passed, "\(sourceServer) → \(targetServer): \(report.differences.prefix(20))")
+
+            var compare = CompareVerifier(source: source, target: try targetServer.target(database: name))
+            compare.schemas = BackupTests.workspaceSchemas
+            let compared = try compare.run()
+            #expect(compared.passed, "compare \(sourceServer) vs \(targetServer): \(compared.differences.prefix(20))")
+
+            // A version's spelling is not a difference; a real difference still is.
+            try targetServer.connect(database: name).execute("ALTER TABLE renos.leads ALTER COLUMN status DROP NOT NULL")
+            let changed = try verifier.run()
+            #expect(changed.differences.contains { $0.object == "renos.leads" && $0.check == "table" }, "\(changed.differences)")
+            let comparedAgain = try compare.run()
+            #expect(comparedAgain.differences.contains { $0.object == "renos.leads" }, "\(comparedAgain.differences)")
+        }
+    }
 }

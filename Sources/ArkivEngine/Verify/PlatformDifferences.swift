@@ -27,6 +27,6 @@ struct PlatformDifferences {
             statement.kind == "comment" && platformSchemas.contains { SharedSchemas.isSchemaLevel(statement, schema: $0) }
         }
         self.actual = actual.filter { !platform.contains($0) && !isPlatformComment($0) }
-        self.expected = expected.filter { !isPlatformComment($0) }
+        self.expected = ViewSpelling.respell(expected.filter { !isPlatformComment($0) }, actual: self.actual, target: target)
     }
 }
