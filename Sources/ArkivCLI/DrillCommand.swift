@@ -33,6 +33,10 @@ public struct DrillCommand: ParsableCommand {
         valueName: "size"))
     var maintenanceWorkMemory: String?
 
+    @Flag(name: .customLong("supabase-compat"),
+          help: "A Supabase set on plain PostgreSQL: Supabase's auth helpers the set and the server lack are created in the scratch database.")
+    var supabaseCompat = false
+
     @Flag(inversion: .prefixedNo, help: "Keep the scratch database afterwards, to look at a failure (default: dropped).")
     var keep: Bool?
 
@@ -69,6 +73,7 @@ public struct DrillCommand: ParsableCommand {
         drill.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         drill.jobs = settings.value(jobs, { $0.restore.jobs }, default: 2)
         drill.maintenanceWorkMemory = settings.value(maintenanceWorkMemory) { $0.restore.maintenanceWorkMemory }
+        drill.supabaseCompat = supabaseCompat
         drill.keepScratch = settings.value(keep, { $0.drill.keep }, default: false)
         drill.metricsFile = settings.value(metricsFile) { $0.metricsFile }
         let report = try drill.run()

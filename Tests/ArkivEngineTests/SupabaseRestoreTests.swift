@@ -270,3 +270,22 @@ struct SupabaseRestoreTests {
         }
     }
 }
+
+extension SupabaseRestoreTests {
+    @Test("a Supabase set taken with its own auth schema drills into plain PostgreSQL without flags, and with --supabase-compat too",
+          arguments: [false, true])
+    func drillWithOwnAuth(supabaseCompat: Bool) throws {
+        let fixture = try BackupFixture()
+        var options = fixture.options(source: try SupabaseStandIn.target())
+        options.schemas = BackupTests.workspaceSchemas + ["auth"]
+        let backup = try fixture.backup(options)
+        #expect(backup.manifest.schemas.contains { $0.name == "auth" })
+        var drill = DrillRunner(repository: fixture.repository, target: try ConnectionTarget(SupabaseStandIn.plainURL()),
+                                reporter: ProgressReporter(mode: .silent))
+        drill.identities = [fixture.identity]
+        drill.supabaseCompat = supabaseCompat
+        let report = try drill.run()
+        #expect(report.passed, "\(report)")
+        #expect(report.scratchDropped)
+    }
+}

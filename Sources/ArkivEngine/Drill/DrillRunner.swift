@@ -18,6 +18,9 @@ public struct DrillRunner {
     /// `maintenance_work_mem` for the restore's index builds; nil keeps the server's.
     public var maintenanceWorkMemory: String?
     public var keepScratch = false
+    /// `--supabase-compat` for the drill's restore (Supabase's roles and auth helpers where
+    /// neither the set nor the drill server has them).
+    public var supabaseCompat = false
     /// A Prometheus textfile to (re)write with the drill's results.
     public var metricsFile: String?
     public let reporter: ProgressReporter
@@ -51,6 +54,8 @@ public struct DrillRunner {
             // The drill server is scratch: roles it lacks become NOLOGIN placeholders, so the
             // owners, grants and policies the set holds are restored and proved.
             options.createMissingRoles = true
+            options.supabaseCompat = supabaseCompat
+            options.leaveOutPlatformExtensions = true
             let restored = try RestoreRunner(options: options, reporter: reporter).run()
             report.restoreSeconds = restored.seconds
             report.tables = restored.tables

@@ -58,6 +58,10 @@ public struct RestoreOptions: Sendable {
     /// and `auth.uid()`/`role()`/`jwt()` are created where missing, and Supabase's own
     /// extensions the target cannot install are left out (see `SupabaseCompat`).
     public var supabaseCompat = false
+    /// Supabase's own extensions (supabase_vault, pg_graphql, …) that the target cannot install
+    /// are left out, as `--supabase-compat` leaves them out, without its other changes: a
+    /// drill's scratch server is plain PostgreSQL, and their objects were never in the set.
+    public var leaveOutPlatformExtensions = false
 
     public init(repository: String, set: String, target: ConnectionTarget, destination: Destination) {
         self.repository = repository

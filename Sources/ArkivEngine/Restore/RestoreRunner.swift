@@ -229,7 +229,7 @@ public final class RestoreRunner {
     /// extensions the target cannot install left out; returns those extensions.
     private func adjust(_ plan: inout RestorePlan, manifest: Manifest, on connection: Connection) throws -> Set<String> {
         try plan.mapRoles(options.roleMap, quote: { try connection.quoteIdentifier($0) })
-        guard options.supabaseCompat else { return [] }
+        guard options.supabaseCompat || options.leaveOutPlatformExtensions else { return [] }
         let available = try RestorePreflight.availableVersions(connection)
         let leftOut = Set(manifest.extensions.map(\.name).filter { SupabaseCompat.platformExtensions.contains($0) && available[$0] == nil })
         plan.leaveOut(extensions: leftOut)
