@@ -37,15 +37,16 @@ extension CatalogBuilder {
                 SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass::pg_catalog.oid, l.oid, 0, l.lomacl, pg_catalog.acldefault('L', l.lomowner)
                   FROM pg_catalog.pg_largeobject_metadata l WHERE l.lomacl IS NOT NULL
             ), changes AS (
-                SELECT o.classid, o.objid, o.subid, 'REVOKE' AS action, x.grantee, x.privilege_type, false AS grantable
+                SELECT o.classid, o.objid, o.subid, 'REVOKE' AS action, x.grantee, x.privilege_type, false AS grantable, 0::bigint AS n
                   FROM objects o CROSS JOIN LATERAL (
                        SELECT d.grantee, d.privilege_type FROM pg_catalog.aclexplode(o.defaults) d
                        EXCEPT SELECT a.grantee, a.privilege_type FROM pg_catalog.aclexplode(o.acl) a) x
                 UNION ALL
-                SELECT o.classid, o.objid, o.subid, 'GRANT', x.grantee, x.privilege_type, x.is_grantable
-                  FROM objects o CROSS JOIN LATERAL (
-                       SELECT a.grantee, a.privilege_type, a.is_grantable FROM pg_catalog.aclexplode(o.acl) a
-                       EXCEPT SELECT d.grantee, d.privilege_type, d.is_grantable FROM pg_catalog.aclexplode(o.defaults) d) x
+                SELECT o.classid, o.objid, o.subid, 'GRANT', a.grantee, a.privilege_type, a.is_grantable, a.n
+                  FROM objects o
+                 CROSS JOIN LATERAL pg_catalog.aclexplode(o.acl) WITH ORDINALITY AS a(grantor, grantee, privilege_type, is_grantable, n)
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(o.defaults) d
+                                    WHERE d.grantee = a.grantee AND d.privilege_type = a.privilege_type AND d.is_grantable = a.is_grantable)
             )
             SELECT classid, objid, subid, action, is_grantable_text, grantee_name,
                    pg_catalog.string_agg(privilege_type, ', ' ORDER BY privilege_type) AS privileges
@@ -53,12 +54,14 @@ extension CatalogBuilder {
                            CASE WHEN c.grantee = 0 THEN '' ELSE pg_catalog.pg_get_userbyid(c.grantee) END AS grantee_name
                       FROM changes c) s
              GROUP BY classid, objid, subid, action, is_grantable_text, grantee_name
-             ORDER BY classid, objid, subid, action DESC, grantee_name, is_grantable_text
+             -- Grants in the order of the source's ACL, so the restored ACL lists them alike.
+             ORDER BY classid, objid, subid, action DESC, min(n), grantee_name, is_grantable_text
             """, reading: "privileges")
         var counters: [ObjectKey: Int] = [:]
         for row in rows {
             let object = ObjectKey(rawCatalog: try row.oid("classid"), oid: try row.oid("objid"))
-            guard let target = targets[object], let grantKeyword = target.grantKeyword, statements[object] != nil else { continue }
+            // An identity sequence has no statement of its own: its grants follow its table's.
+            guard let target = targets[object], let grantKeyword = target.grantKeyword, let creator = creator(of: object) else { continue }
             let subID = try row.int("subid")
             var privileges = try row.text("privileges"), display = target.displayName
             if subID > 0 {
@@ -77,8 +80,8 @@ extension CatalogBuilder {
             sql.append(action == "GRANT" && grantable ? " WITH GRANT OPTION;" : ";")
             let count = counters[object, default: 0]
             counters[object] = count + 1
-            var dependencies: Set<ObjectKey> = [object]
-            if options.includeOwners { dependencies.insert(object.with(part: "owner")) }
+            var dependencies: Set<ObjectKey> = [creator]
+            if options.includeOwners { dependencies.insert(creator.with(part: "owner")) }
             // Numbered so the order (revokes first) survives sorting by name.
             let number = String(count)
             add(object.with(part: "acl:" + String(repeating: "0", count: max(0, 6 - number.count)) + number), .postData, .privileges, schema: target.schema,
