@@ -38,6 +38,13 @@ struct BackupFixture {
         try RestoreRunner(options: options, reporter: ProgressReporter(mode: .silent)).run()
     }
 
+    /// `verify restored` of a database against a set of this fixture, with its identity.
+    func verifyRestored(_ target: ConnectionTarget, set: String = "latest") throws -> VerifyReport {
+        var verifier = RestoredVerifier(repository: repository, set: set, target: target)
+        verifier.identities = [identity]
+        return try verifier.run()
+    }
+
     /// Drops a database a test restored into (ignoring a failure: the test has its verdict).
     static func drop(_ database: String, on server: TestServer) {
         guard let admin = try? server.connect(), let name = try? admin.quoteIdentifier(database) else { return }

@@ -94,9 +94,8 @@ struct CrossVersionRestoreTests {
             defer { BackupFixture.drop(result.database, on: targetServer) }
             #expect(result.tables == 53)
 
-            var verifier = RestoredVerifier(repository: fixture.repository, set: "latest", target: try targetServer.target(database: name))
-            verifier.identities = [fixture.identity]
-            let report = try verifier.run()
+            let restoredTarget = try targetServer.target(database: name)
+            let report = try fixture.verifyRestored(restoredTarget)
             #expect(report.passed, "\(sourceServer) → \(targetServer): \(report.differences.prefix(20))")
 
             var compare = CompareVerifier(source: source, target: try targetServer.target(database: name))
@@ -106,7 +105,7 @@ struct CrossVersionRestoreTests {
 
             // A version's spelling is not a difference; a real difference still is.
             try targetServer.connect(database: name).execute("ALTER TABLE renos.leads ALTER COLUMN status DROP NOT NULL")
-            let changed = try verifier.run()
+            let changed = try fixture.verifyRestored(restoredTarget)
             #expect(changed.differences.contains { $0.object == "renos.leads" && $0.check == "table" }, "\(changed.differences)")
             let comparedAgain = try compare.run()
             #expect(comparedAgain.differences.contains { $0.object == "renos.leads" }, "\(comparedAgain.differences)")

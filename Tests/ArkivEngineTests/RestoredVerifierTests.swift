@@ -59,11 +59,7 @@ struct RestoredVerifierTests {
             defer { BackupFixture.drop(restored.database, on: server) }
             let admin = try server.connect()
 
-            func verify(_ database: String) throws -> VerifyReport {
-                var verifier = RestoredVerifier(repository: fixture.repository, set: "latest", target: try server.target(database: database))
-                verifier.identities = [fixture.identity]
-                return try verifier.run()
-            }
+            func verify(_ database: String) throws -> VerifyReport { try fixture.verifyRestored(server.target(database: database)) }
             let clean = try verify(restored.database)
             #expect(clean.passed, "\(clean.differences.prefix(10))")
             #expect(clean.checks.count > 300)

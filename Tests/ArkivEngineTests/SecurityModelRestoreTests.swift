@@ -70,11 +70,7 @@ struct SecurityModelRestoreTests {
             #expect(try !facts.decode(Bool.self, "reader_runs_total"))
             #expect(try facts.decode(Int.self, "default_acls") == 1)
 
-            func verify(_ database: String) throws -> VerifyReport {
-                var verifier = RestoredVerifier(repository: fixture.repository, set: "latest", target: try server.target(database: database))
-                verifier.identities = [fixture.identity]
-                return try verifier.run()
-            }
+            func verify(_ database: String) throws -> VerifyReport { try fixture.verifyRestored(server.target(database: database)) }
             let clean = try verify(restored.database)
             #expect(clean.passed, "\(clean.differences.prefix(10))")
             #expect(clean.checks.contains { $0.check == "owner" } && clean.checks.contains { $0.check == "acl" })

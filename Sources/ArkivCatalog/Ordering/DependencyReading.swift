@@ -33,13 +33,7 @@ extension CatalogBuilder {
                 schema: relation.schema, displayName: display)
             add(key, .postData, .rule, schema: relation.schema, kind: "rule", name: display, sql: definition + ";",
                 dependsOn: [ObjectKey(.pgClass, relationOID)])
-            let state: String? = switch try row.text("enabled") {
-            case "D": "DISABLE RULE"
-            case "R": "ENABLE REPLICA RULE"
-            case "A": "ENABLE ALWAYS RULE"
-            default: nil
-            }
-            if let state {
+            if let state = Self.enabledState(try row.text("enabled"), of: "RULE") {
                 // ALTER TABLE also takes views here; ALTER VIEW has no rule forms.
                 add(key.with(part: "state"), .postData, .triggerState, schema: relation.schema, kind: "rule-state",
                     name: display, sql: "ALTER TABLE \(tableName) \(state) \(name);", dependsOn: [key])

@@ -18,14 +18,9 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgTSTemplate = 3764
     case pgTSDict = 3600
     case pgTSConfig = 3602
-    case pgOperator = 2617
-    case pgOpclass = 2616
-    case pgOpfamily = 2753
     case pgForeignDataWrapper = 2328
     case pgForeignServer = 1417
     case pgUserMapping = 1418
-    case pgEventTrigger = 3466
-    case pgLargeObject = 2613
 }
 
 /// Identifies one statement: the catalog row it is about plus which of that object's

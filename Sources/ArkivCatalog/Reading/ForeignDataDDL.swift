@@ -9,15 +9,26 @@ extension CatalogBuilder {
     func buildForeignData() throws(CatalogError) {
         let tables = try session.rows(
             """
-            SELECT ft.ftrelid, ft.ftserver, ft.ftoptions::text[] AS options,
+            SELECT ft.ftrelid, ft.ftserver, s.srvname, ft.ftoptions::text[] AS options,
                    ARRAY(SELECT pg_catalog.format('CONSTRAINT %I %s', co.conname, pg_catalog.pg_get_constraintdef(co.oid))
                            FROM pg_catalog.pg_constraint co WHERE co.conrelid = ft.ftrelid AND co.contype = 'c' AND co.conislocal
                           ORDER BY co.conname) AS checks
               FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
               JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
              WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_class", "c.oid"))
              ORDER BY n.nspname, c.relname
             """, reading: "foreign tables")
+        var columnOptions: [UInt32: [Int: [String]]] = [:]
+        for row in try session.rows(
+            """
+            SELECT a.attrelid, a.attnum, a.attfdwoptions::text[] AS options FROM pg_catalog.pg_attribute a
+              JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = ANY($1) AND c.relkind = 'f' AND a.attnum > 0 AND a.attfdwoptions IS NOT NULL
+            """, reading: "foreign table column options")
+        {
+            columnOptions[try row.oid("attrelid"), default: [:]][try row.int("attnum")] = try row.texts("options")
+        }
         var serverSchemas: [UInt32: String] = [:]
         for row in tables {
             let oid = try row.oid("ftrelid"), server = try row.oid("ftserver")
@@ -27,36 +38,23 @@ extension CatalogBuilder {
                 continue
             }
             if serverSchemas[server] == nil { serverSchemas[server] = relation.schema }
-            var columnOptions: [Int: String] = [:]
-            for option in try session.plainRows(
-                """
-                SELECT attnum, attfdwoptions::text[] AS options FROM pg_catalog.pg_attribute
-                 WHERE attrelid = $1 AND attnum > 0 AND attfdwoptions IS NOT NULL
-                """, reading: "foreign table column options", [String(oid)])
-            {
-                columnOptions[try option.int("attnum")] = try optionClause(try option.texts("options"), of: relation.display)
-            }
             let key = ObjectKey(.pgClass, oid), quoted = try session.quote(relation.schema, relation.name)
             var parts: [String] = []
             for column in columns[oid] ?? [] where column.isLocal {
-                parts.append(try columnDefinition(column, table: oid, fdwOptions: columnOptions[column.attnum] ?? ""))
+                let options = try optionClause(columnOptions[oid]?[column.attnum] ?? [], of: relation.display)
+                parts.append(try columnDefinition(column, table: oid, fdwOptions: options))
             }
             parts += try row.texts("checks")
             targets[key] = ObjectTarget(
                 keyword: "FOREIGN TABLE", sqlName: quoted, grantKeyword: "TABLE", owner: relation.owner,
                 schema: relation.schema, displayName: relation.display)
             let sql = "CREATE FOREIGN TABLE \(quoted) (\n    \(parts.joined(separator: ",\n    "))\n)"
-                + " SERVER \(try serverName(server))\(try optionClause(try row.texts("options"), of: relation.display));"
+                + " SERVER \(try session.quote(try row.text("srvname")))\(try optionClause(try row.texts("options"), of: relation.display));"
             add(key, .preData, .table, schema: relation.schema, kind: "foreign-table", name: relation.display, sql: sql,
                 dependsOn: [ObjectKey(.pgForeignServer, server)])
             try addColumnSettings(relation, columns: columns[oid] ?? [], keyword: "FOREIGN TABLE ONLY")
         }
         try buildServers(serverSchemas)
-    }
-
-    private func serverName(_ oid: UInt32) throws(CatalogError) -> String {
-        let rows = try session.plainRows("SELECT srvname FROM pg_catalog.pg_foreign_server WHERE oid = $1", reading: "a foreign server", [String(oid)])
-        return try session.quote(try rows.first?.text("srvname") ?? "")
     }
 
     private func buildServers(_ serverSchemas: [UInt32: String]) throws(CatalogError) {

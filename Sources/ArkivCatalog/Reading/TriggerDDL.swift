@@ -26,16 +26,21 @@ extension CatalogBuilder {
                 schema: relation.schema, displayName: display)
             add(key, .postData, .trigger, schema: relation.schema, kind: "trigger", name: display,
                 sql: try row.text("definition") + ";", dependsOn: [ObjectKey(.pgClass, table)])
-            let state: String? = switch try row.text("tgenabled") {
-            case "D": "DISABLE TRIGGER"
-            case "R": "ENABLE REPLICA TRIGGER"
-            case "A": "ENABLE ALWAYS TRIGGER"
-            default: nil
-            }
-            if let state {
+            if let state = Self.enabledState(try row.text("tgenabled"), of: "TRIGGER") {
                 add(key.with(part: "state"), .postData, .triggerState, schema: relation.schema, kind: "trigger-state",
                     name: display, sql: "ALTER TABLE \(tableName) \(state) \(name);", dependsOn: [key])
             }
+        }
+    }
+
+    /// The ALTER TABLE action that puts a trigger or rule back in its state (`tgenabled`,
+    /// `ev_enabled`), or nil for the default, enabled in origin mode.
+    static func enabledState(_ code: String, of noun: String) -> String? {
+        switch code {
+        case "D": "DISABLE \(noun)"
+        case "R": "ENABLE REPLICA \(noun)"
+        case "A": "ENABLE ALWAYS \(noun)"
+        default: nil
         }
     }
 

@@ -104,7 +104,8 @@ public final class RestoreRunner {
         // A set with its own `auth` schema creates it in pre-data; the compat functions it
         // lacks are added to that schema afterwards, never in its way.
         let setHasAuth = plan.schemas.contains("auth")
-        try prepareRolesAndCompat(connection, outcome: outcome, plan: plan, createAuth: !setHasAuth)
+        try createRoles(connection, outcome: outcome)
+        if !setHasAuth { try createCompatAuth(connection, plan: plan) }
         try createExtensions(connection, manifest: set.manifest, plan: plan)
         try execute(plan.preData, on: connection)
         if setHasAuth { try createCompatAuth(connection, plan: plan) }
@@ -240,15 +241,13 @@ public final class RestoreRunner {
         return leftOut
     }
 
-    /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`) and Supabase's auth
-    /// functions, before the first statement that needs them.
-    private func prepareRolesAndCompat(_ connection: Connection, outcome: RestorePreflight.Outcome, plan: RestorePlan,
-                                       createAuth: Bool) throws {
+    /// Placeholder roles (`--create-missing-roles`, `--supabase-compat`), before the first
+    /// statement that needs them.
+    private func createRoles(_ connection: Connection, outcome: RestorePreflight.Outcome) throws {
         try TargetChecks.createRoles(outcome.rolesToCreate, on: connection, restorer: outcome.restorer)
         for role in outcome.rolesToCreate {
             reporter.log("role-created", "created role \(role) (NOLOGIN placeholder)", fields: ["role": role])
         }
-        if createAuth { try createCompatAuth(connection, plan: plan) }
     }
 
     /// `--supabase-compat`'s auth functions that neither the target nor the set has.

@@ -22,7 +22,7 @@ enum DatabaseChecks {
             // a role map that makes the grantee the owner leaves no trace of it in the target.
             let ownerOf = Dictionary(statements.filter(\.isOwnership).compactMap { s in s.roles?.first.map { (s.name, $0.role) } },
                                      uniquingKeysWith: { first, _ in first })
-            var pieces: [String: [String]] = [:]
+            var pieces: [String: [String]] = [:], grantKeys: Set<String> = []
             for statement in statements where (owners || !statement.isOwnership) && (privileges || !statement.isPrivilege) {
                 if statement.kind == "acl", statement.sql.hasPrefix("GRANT "), let owner = ownerOf[statement.name],
                    statement.roleNames == [owner], !statement.sql.hasSuffix("WITH GRANT OPTION;") { continue }
@@ -32,13 +32,14 @@ enum DatabaseChecks {
                 if statement.kind == "default-acl", let range = name.range(of: ".default-privileges.") {
                     name = String(name[..<range.lowerBound]) + ".default-privileges"
                 }
-                pieces["\(statement.kind) \(name)", default: []].append(statement.sql)
+                let key = "\(statement.kind) \(name)"
+                pieces[key, default: []].append(statement.sql)
+                if statement.isPrivilege { grantKeys.insert(key) }
             }
             // Grants are a set: their order follows role names, which a role map changes.
-            return pieces.mapValues { sqls in
-                (sqls.first.map { $0.hasPrefix("GRANT") || $0.hasPrefix("REVOKE") || $0.hasPrefix("ALTER DEFAULT") } ?? false
-                    ? sqls.sorted() : sqls).joined()
-            }
+            return Dictionary(uniqueKeysWithValues: pieces.map { key, sqls in
+                (key, (grantKeys.contains(key) ? sqls.sorted() : sqls).joined())
+            })
         }
         let want = keyed(expected), have = keyed(actual)
         var checks: [VerifyReport.Check] = []
