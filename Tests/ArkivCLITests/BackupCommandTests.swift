@@ -66,4 +66,16 @@ struct BackupCommandTests {
         #expect(outcome.stderr.contains("\"nope\""))
         #expect(try LocalRepository(path: repo).sets(includeIncomplete: true).isEmpty)
     }
+
+    @Test("--include-foreign-secrets without encryption is a usage error (exit 2) naming the flag; nothing is written",
+          arguments: [TestServer.pg16])
+    func foreignSecretsNeedEncryption(server: TestServer) throws {
+        let repo = temporaryPath("repo")
+        let outcome = try runExecutable(
+            "arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--include-foreign-secrets"],
+            environment: ["SOURCE_URL": try server.url(database: "workspace")])
+        #expect(outcome.status == 2)
+        #expect(outcome.stderr.contains("--include-foreign-secrets") && outcome.stderr.contains("--no-encryption"), "\(outcome.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: repo))
+    }
 }
