@@ -34,6 +34,7 @@ public struct CatalogReader {
         try builder.buildForeignData()
         try builder.buildViews()
         try builder.buildFunctions()
+        try builder.buildOperators()
         try builder.readRules()
         try builder.buildConstraints()
         try builder.buildIndexes()

@@ -133,4 +133,38 @@ struct ApplicationSchemaTests {
         #expect(Set(snapshot.omissions.map(\.name)) == ["password of user mapping for rw_fdw_\(suffix) on server \(foreignServer)",
                                                         "api_token of server \(foreignServer)"])
     }
+
+    @Test("operators (infix and prefix, commutator and negator pairs), operator families with loose members and operator classes",
+          arguments: TestServer.allCases)
+    func operators(server: TestServer) throws {
+        let snapshot = try roundTrip(server, schemas: ["app"]) { c in
+            try c.execute(
+                """
+                CREATE SCHEMA app;
+                CREATE FUNCTION app.ci_eq(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT lower($1) = lower($2) $$;
+                CREATE FUNCTION app.ci_ne(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT lower($1) <> lower($2) $$;
+                CREATE FUNCTION app.ci_hash(text) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT hashtext(lower($1)) $$;
+                CREATE FUNCTION app.negate(integer) RETURNS integer LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT -$1 $$;
+                CREATE OPERATOR app.=~= (FUNCTION = app.ci_eq, LEFTARG = text, RIGHTARG = text, COMMUTATOR = OPERATOR(app.=~=),
+                                         NEGATOR = OPERATOR(app.<~>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES);
+                CREATE OPERATOR app.<~> (FUNCTION = app.ci_ne, LEFTARG = text, RIGHTARG = text, NEGATOR = OPERATOR(app.=~=));
+                CREATE OPERATOR app.~- (FUNCTION = app.negate, RIGHTARG = integer);
+                CREATE OPERATOR FAMILY app.ci_ops USING hash;
+                CREATE OPERATOR CLASS app.ci_hash_ops FOR TYPE text USING hash FAMILY app.ci_ops AS
+                    OPERATOR 1 app.=~= (text, text), FUNCTION 1 app.ci_hash(text);
+                CREATE OPERATOR FAMILY app.loose_ops USING btree;
+                ALTER OPERATOR FAMILY app.loose_ops USING btree ADD
+                    OPERATOR 1 pg_catalog.< (integer, bigint), FUNCTION 1 (integer, bigint) pg_catalog.btint48cmp(integer, bigint);
+                CREATE TABLE app.people (id integer PRIMARY KEY, email text);
+                CREATE INDEX people_email_ci ON app.people USING hash (email app.ci_hash_ops);
+                COMMENT ON OPERATOR app.=~= (text, text) IS 'case-insensitive equality';
+                COMMENT ON OPERATOR CLASS app.ci_hash_ops USING hash IS 'hashes =~=';
+                COMMENT ON OPERATOR FAMILY app.ci_ops USING hash IS 'the family';
+                """)
+        }
+        #expect(snapshot.unsupported.isEmpty, "\(snapshot.unsupported)")
+        let kinds = snapshot.preDataInOrder.map(\.kind)
+        #expect(kinds.filter { $0 == "operator" }.count == 3)
+        #expect(kinds.contains("operator-family-members") && kinds.contains("operator-class"))
+    }
 }

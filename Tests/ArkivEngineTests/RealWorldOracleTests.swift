@@ -24,7 +24,7 @@ struct RealWorldOracleTests {
         }
     }
 
-    @Test("what arkiv does not carry yet (operators and their classes, large objects) stops the backup by name",
+    @Test("what arkiv does not carry yet (large objects) stops the backup by name",
           arguments: [TestServer.pg16])
     func notYetCarried(server: TestServer) throws {
         try Self.withRealWorld(on: server) { source in
@@ -33,7 +33,7 @@ struct RealWorldOracleTests {
             options.schemas = Self.schemas
             let refused = try #require(throws: BackupError.self) { try fixture.backup(options) }
             let text = "\(refused)"
-            for name in ["operator app.=~=", "operator class app.ci_hash_ops", "operator family app.ci_ops", "app.attachments.content"] {
+            for name in ["app.attachments.content"] {
                 #expect(text.contains(name), "\(text)")
             }
             #expect(try fixture.setFolders().isEmpty)
@@ -46,8 +46,6 @@ struct RealWorldOracleTests {
         try Self.withRealWorld(on: server) { source in
             // Not carried yet (the test above): out of the source, for both tools alike.
             try Connection(source).execute("""
-                DROP INDEX app.customers_email_ci_idx; DROP OPERATOR CLASS app.ci_hash_ops USING hash;
-                DROP OPERATOR FAMILY app.ci_ops USING hash; DROP OPERATOR app.=~= (text, text);
                 ALTER TABLE app.attachments ALTER COLUMN content TYPE bigint;
                 SELECT lo_unlink(oid) FROM pg_largeobject_metadata;
                 """)

@@ -14,6 +14,9 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgStatisticExt = 3381
     case pgDefaultACL = 826
     case pgCollation = 3456
+    case pgOperator = 2617
+    case pgOpclass = 2616
+    case pgOpfamily = 2753
     case pgTSParser = 3601
     case pgTSTemplate = 3764
     case pgTSDict = 3600
@@ -79,7 +82,10 @@ struct PendingStatement {
 /// before any foreign key and privileges last.
 enum Rank: Int, Comparable, Sendable {
     case schema = 0, `extension`, collation, type, textSearch, domainConstraint, sequence, table, partitionAttach, columnSettings, sequenceOwner
-    case foreignData, function, view
+    case foreignData, function
+    /// Operators, their families and classes: after the functions they name.
+    case operatorClass
+    case view
     /// Functions nothing in pre-data needs: after every table and view, so that a SQL body
     /// reading tables validates even with check_function_bodies on.
     case unneededFunction

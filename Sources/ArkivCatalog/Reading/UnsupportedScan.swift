@@ -1,24 +1,11 @@
 extension CatalogBuilder {
-    /// Everything in (or attached to) the dumped schemas that no reader handles: operators,
-    /// operator classes and families, conversions, event
-    /// triggers calling the dumped schemas' functions, large objects and columns that point
-    /// at them.
+    /// Everything in (or attached to) the dumped schemas that no reader handles: conversions,
+    /// event triggers calling the dumped schemas' functions, large objects and columns that
+    /// point at them.
     func scanUnsupported() throws(CatalogError) {
         let rows = try session.rows(
             """
-            SELECT 'operator' AS kind, pg_catalog.format('%I.%s', n.nspname, o.oprname) AS name FROM pg_catalog.pg_operator o
-              JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_operator", "o.oid"))
-            UNION ALL
-            SELECT 'operator class', pg_catalog.format('%I.%I', n.nspname, c.opcname) FROM pg_catalog.pg_opclass c
-              JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_opclass", "c.oid"))
-            UNION ALL
-            SELECT 'operator family', pg_catalog.format('%I.%I', n.nspname, f.opfname) FROM pg_catalog.pg_opfamily f
-              JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_opfamily", "f.oid"))
-            UNION ALL
-            SELECT 'conversion', pg_catalog.format('%I.%I', n.nspname, c.conname) FROM pg_catalog.pg_conversion c
+            SELECT 'conversion' AS kind, pg_catalog.format('%I.%I', n.nspname, c.conname) AS name FROM pg_catalog.pg_conversion c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
              WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_conversion", "c.oid"))
             UNION ALL
