@@ -41,6 +41,7 @@ public struct CatalogReader {
         try builder.buildTriggers()
         try builder.buildRowSecurity()
         try builder.buildStatistics()
+        try builder.buildEventTriggers()
         try builder.readDependencies()
         try builder.buildComments()
         try builder.buildOwners()

@@ -167,4 +167,31 @@ struct ApplicationSchemaTests {
         #expect(kinds.filter { $0 == "operator" }.count == 3)
         #expect(kinds.contains("operator-family-members") && kinds.contains("operator-class"))
     }
+
+    @Test("event triggers calling a dumped schema's function: events, tags, state and comment", arguments: TestServer.allCases)
+    func eventTriggers(server: TestServer) throws {
+        let snapshot = try roundTrip(server, schemas: ["app"], setup: { c in
+            try c.execute(
+                """
+                CREATE SCHEMA app;
+                CREATE FUNCTION app.pgrst_watch() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NOTIFY pgrst, 'reload schema'; END $$;
+                CREATE EVENT TRIGGER pgrst_watch ON ddl_command_end EXECUTE FUNCTION app.pgrst_watch();
+                CREATE EVENT TRIGGER "audit drops" ON sql_drop WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA') EXECUTE FUNCTION app.pgrst_watch();
+                ALTER EVENT TRIGGER "audit drops" ENABLE ALWAYS;
+                COMMENT ON EVENT TRIGGER pgrst_watch IS 'PostgREST schema cache';
+                """)
+        }, restored: { c in
+            let triggers = try c.query(
+                "SELECT evtname || ':' || evtevent || ':' || evtenabled::text || ':' || coalesce(array_to_string(evttags, '|'), '') AS t FROM pg_event_trigger ORDER BY 1")
+                .rows.compactMap { $0["t"] }
+            #expect(triggers == ["audit drops:sql_drop:A:DROP TABLE|DROP SCHEMA", "pgrst_watch:ddl_command_end:O:"])
+            #expect(try c.queryRow("SELECT obj_description(oid, 'pg_event_trigger') AS d FROM pg_event_trigger WHERE evtname = 'pgrst_watch'")["d"]
+                    == "PostgREST schema cache")
+        })
+        #expect(snapshot.unsupported.isEmpty, "\(snapshot.unsupported)")
+        // Last: after the first event trigger comes nothing but what is about event triggers.
+        let post = snapshot.postDataInOrder
+        let first = try #require(post.firstIndex { $0.kind == "event-trigger" })
+        #expect(post[first...].allSatisfy { ["pgrst_watch", "audit drops"].contains($0.name) }, "\(post[first...].map { "\($0.kind) \($0.name)" })")
+    }
 }

@@ -49,10 +49,18 @@ struct RealWorldOracleTests {
                 ALTER TABLE app.attachments ALTER COLUMN content TYPE bigint;
                 SELECT lo_unlink(oid) FROM pg_largeobject_metadata;
                 """)
+            // The application's event triggers: PostgREST's hook, and one that freezes all DDL,
+            // which a restore that created it before its own last statement would trip over.
+            try Connection(source).execute(try String(contentsOf: packageRoot.appendingPathComponent("fixtures/realworld/event_trigger.sql"), encoding: .utf8))
+            try Connection(source).execute(
+                "CREATE FUNCTION app.freeze_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'DDL is frozen'; END $$")
             let sourceName = try Connection(source).database
             let oracleName = "rw_oracle_\(UInt32.random(in: 0...UInt32.max))"
             try pgDumpRestore(server, from: sourceName, into: oracleName)
             defer { BackupFixture.drop(oracleName, on: server) }
+            // pg_restore trips over this one (its last statements are DDL): arkiv must not. Event
+            // triggers belong to no schema, so the schemas' dumps compare alike with it.
+            try Connection(source).execute("CREATE EVENT TRIGGER freeze_ddl ON ddl_command_start EXECUTE FUNCTION app.freeze_ddl()")
 
             let fixture = try BackupFixture()
             var options = fixture.options(source: source)
@@ -66,6 +74,8 @@ struct RealWorldOracleTests {
             let actual = try SchemaDump.normalized(server: server, database: restored.database, schemas: Self.schemas)
             #expect(expected == actual, "\(SchemaDump.difference(expected, actual))")
             #expect(try contents(server, database: restored.database) == contents(server, database: oracleName))
+            let triggers = try server.connect(database: restored.database).query("SELECT evtname FROM pg_event_trigger ORDER BY 1").rows.compactMap { $0["evtname"] }
+            #expect(triggers == ["freeze_ddl", "pgrst_watch"])
 
             var drill = DrillRunner(repository: fixture.repository, target: try server.target(), reporter: ProgressReporter(mode: .silent))
             drill.identities = [fixture.identity]
@@ -112,5 +122,36 @@ struct RealWorldOracleTests {
         try server.connect().execute("CREATE DATABASE \(target) TEMPLATE template0")
         let restore = try runProgram(bin + "/pg_restore", ["-d", target, "--exit-on-error", archive], environment: environment)
         guard restore.status == 0 else { throw TestSetupError("pg_restore: \(restore.stderr)") }
+    }
+
+    @Test("a set with event triggers, restored by a role that is not a superuser, is refused naming them before anything is created",
+          arguments: [TestServer.pg16])
+    func eventTriggersNeedSuperuser(server: TestServer) throws {
+        try Self.withRealWorld(on: server) { source in
+            try Connection(source).execute(try String(contentsOf: packageRoot.appendingPathComponent("fixtures/realworld/event_trigger.sql"), encoding: .utf8))
+            try Connection(source).execute("""
+                DROP INDEX app.customers_email_ci_idx; DROP OPERATOR CLASS app.ci_hash_ops USING hash; DROP OPERATOR FAMILY app.ci_ops USING hash;
+                ALTER TABLE app.attachments ALTER COLUMN content TYPE bigint; DROP SERVER legacy_srv CASCADE; DROP FOREIGN DATA WRAPPER legacy_fdw;
+                """)
+            let fixture = try BackupFixture()
+            var options = fixture.options(source: source)
+            options.schemas = Self.schemas
+            _ = try fixture.backup(options)
+
+            let role = "arkiv_nosu_\(UInt32.random(in: 0...UInt32.max))", password = UUID().uuidString
+            let admin = try server.connect()
+            try admin.execute("CREATE ROLE \(role) LOGIN CREATEDB PASSWORD '\(password)'")
+            try admin.execute("GRANT rw_owner, rw_app, rw_readonly, authenticated, anon TO \(role)")
+            defer { try? admin.execute("DROP ROLE IF EXISTS \(role)") }
+            guard var url = URLComponents(string: try server.url()) else { throw TestSetupError("unparseable URL") }
+            url.user = role
+            url.password = password
+            let name = "arkiv_nosu_\(UInt32.random(in: 0...UInt32.max))"
+            var restore = try fixture.restoreOptions(server: server, destination: .scratch(name: name))
+            restore.target = try ConnectionTarget(url.string ?? "")
+            let refused = try #require(throws: RestoreError.self) { try fixture.restore(restore) }
+            #expect("\(refused)".contains("event trigger pgrst_watch can only be created by a superuser"), "\(refused)")
+            #expect(try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows.isEmpty)
+        }
     }
 }

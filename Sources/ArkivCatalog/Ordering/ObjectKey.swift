@@ -17,6 +17,7 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgOperator = 2617
     case pgOpclass = 2616
     case pgOpfamily = 2753
+    case pgEventTrigger = 3466
     case pgTSParser = 3601
     case pgTSTemplate = 3764
     case pgTSDict = 3600
@@ -95,6 +96,8 @@ enum Rank: Int, Comparable, Sendable {
     case postponedView
     case foreignKey, trigger, rule, triggerState
     case rowSecurity, policy, refresh, comment, owner, privileges
+    /// Last, as pg_dump places them: nothing the restore does afterwards may fire them.
+    case eventTrigger
 
     static func < (lhs: Rank, rhs: Rank) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -11,7 +11,7 @@ extension CatalogBuilder {
             """, reading: "comments",
             [[CatalogClass.pgNamespace, .pgClass, .pgType, .pgProc, .pgConstraint, .pgTrigger, .pgPolicy, .pgStatisticExt, .pgRewrite, .pgCollation,
               .pgTSParser, .pgTSTemplate, .pgTSDict, .pgTSConfig, .pgForeignDataWrapper, .pgForeignServer,
-              .pgOperator, .pgOpclass, .pgOpfamily].map { String($0.rawValue) }])
+              .pgOperator, .pgOpclass, .pgOpfamily, .pgEventTrigger].map { String($0.rawValue) }])
         for row in rows {
             let object = ObjectKey(rawCatalog: try row.oid("classoid"), oid: try row.oid("objoid"))
             let subID = try row.int("objsubid"), text = try row.text("description")

@@ -33,15 +33,18 @@ extension CatalogBuilder {
         }
     }
 
-    /// The ALTER TABLE action that puts a trigger or rule back in its state (`tgenabled`,
-    /// `ev_enabled`), or nil for the default, enabled in origin mode.
-    static func enabledState(_ code: String, of noun: String) -> String? {
-        switch code {
-        case "D": "DISABLE \(noun)"
-        case "R": "ENABLE REPLICA \(noun)"
-        case "A": "ENABLE ALWAYS \(noun)"
+    /// The ALTER action that puts a trigger, rule or event trigger back in its state
+    /// (`tgenabled`, `ev_enabled`, `evtenabled`), or nil for the default, enabled in origin mode.
+    /// ALTER TABLE names the noun (`DISABLE TRIGGER t`); ALTER EVENT TRIGGER does not.
+    static func enabledState(_ code: String, of noun: String? = nil) -> String? {
+        let action: String? = switch code {
+        case "D": "DISABLE"
+        case "R": "ENABLE REPLICA"
+        case "A": "ENABLE ALWAYS"
         default: nil
         }
+        guard let action else { return nil }
+        return noun.map { "\(action) \($0)" } ?? action
     }
 
     /// ENABLE/FORCE ROW LEVEL SECURITY and the policies, rebuilt from pg_policy.

@@ -1,25 +1,17 @@
 extension CatalogBuilder {
     /// Everything in (or attached to) the dumped schemas that no reader handles: conversions,
-    /// event triggers calling the dumped schemas' functions, large objects and columns that
-    /// point at them.
+    /// large objects and columns that point at them.
     func scanUnsupported() throws(CatalogError) {
         let rows = try session.rows(
             """
             SELECT 'conversion' AS kind, pg_catalog.format('%I.%I', n.nspname, c.conname) AS name FROM pg_catalog.pg_conversion c
               JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
              WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_conversion", "c.oid"))
-            UNION ALL
-            SELECT 'event trigger', pg_catalog.format('%I', e.evtname) FROM pg_catalog.pg_event_trigger e
-              JOIN pg_catalog.pg_proc p ON p.oid = e.evtfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-             WHERE n.nspname = ANY($1) AND \(CatalogSession.notExtensionMember("pg_event_trigger", "e.oid"))
             ORDER BY 1, 2
             """, reading: "objects arkiv does not dump")
         for row in rows {
             let kind = try row.text("kind")
-            let reason = kind == "event trigger"
-                ? "event triggers are database-wide and not dumped; this one calls a function in a dumped schema"
-                : "\(kind) objects are not dumped"
-            report(kind, try row.text("name"), reason)
+            report(kind, try row.text("name"), "\(kind) objects are not dumped")
         }
         for relation in relations.values.sorted(by: { $0.oid < $1.oid }) where relation.kind == "r" || relation.kind == "p" {
             for column in columns[relation.oid] ?? [] where column.isObjectID {

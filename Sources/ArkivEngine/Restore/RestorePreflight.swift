@@ -53,6 +53,7 @@ enum RestorePreflight {
                             + "--rename-schema \(schema)=… works under the original name and would rename it: restore into \(schema) beside the extension instead")
         }
         problems += try clashes(connection, plan: plan, in: Set(sharedSchemas.keys))
+        problems += try TargetChecks.databaseWideClashes(connection, statements: plan.preData + plan.postData)
         if !clean {
             // Both the names the restore works under and the final ones must be free.
             let present = try connection.query(
@@ -82,7 +83,7 @@ enum RestorePreflight {
         let statements = plan.preData + plan.postData
         let roles = try TargetChecks.roles(server, statements: statements, options: options, restorer: restorer)
         let requirements = try TargetChecks.requirements(database, manifest: manifest, statements: statements, options: options)
-        let all = problems + roles.problems + requirements.problems
+        let all = problems + TargetChecks.superuserObjects(statements, restorer: restorer) + roles.problems + requirements.problems
         guard all.isEmpty else { throw RestoreError.preflight(all) }
         return Outcome(rolesToCreate: roles.toCreate, restorer: restorer, unmetRequirements: requirements.leftOut)
     }

@@ -126,6 +126,11 @@ public final class RestoreRunner {
         let rows = pipeline.loadedRows
         endPhase("data+indexes")
         try execute(pipeline.sequential, on: connection)
+        // The set's event triggers exist now: what the restore still does (ANALYZE, renames, the
+        // marker) must not fire them. Only a superuser got this far with event triggers.
+        if plan.postData.contains(where: { $0.kind == "event-trigger" }) {
+            try connection.execute("SET session_replication_role = replica")
+        }
         // Partitioned parents hold no rows of their own (their statistics cover the partitions);
         // materialized views get their rows from the refresh in post-data.
         let refreshed = plan.postData.filter { $0.kind == "refresh" }.compactMap { try? QualifiedName(parsing: $0.name) }

@@ -129,6 +129,42 @@ enum TargetChecks {
         return (problems, leftOut)
     }
 
+    /// Statement kinds only a superuser may run, as the objects they make are named.
+    private static let superuserKinds = [
+        "event-trigger": "event trigger", "foreign-data-wrapper": "foreign-data wrapper",
+        "text-search-parser": "text search parser", "text-search-template": "text search template",
+        "operator-family": "operator family", "operator-class": "operator class",
+    ]
+
+    /// The objects of the set only a superuser can create, when the restorer is not one: each
+    /// named, before anything changes.
+    static func superuserObjects(_ statements: [DDLStatement], restorer: Restorer) -> [String] {
+        guard !restorer.isSuperuser else { return [] }
+        return statements.compactMap { statement in
+            superuserKinds[statement.kind].map {
+                "\($0) \(statement.name) can only be created by a superuser and role \(restorer.name) is not one; "
+                    + "restore as a superuser, or restore --schema without the schema that holds it"
+            }
+        }
+    }
+
+    /// Database-wide objects of the set (foreign-data wrappers, servers, event triggers) that an
+    /// existing database already has: creating them would fail half-way, so they are named first.
+    static func databaseWideClashes(_ connection: Connection, statements: [DDLStatement]) throws -> [String] {
+        let lookups = [
+            "foreign-data-wrapper": "SELECT 1 FROM pg_catalog.pg_foreign_data_wrapper WHERE fdwname = $1",
+            "foreign-server": "SELECT 1 FROM pg_catalog.pg_foreign_server WHERE srvname = $1",
+            "event-trigger": "SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname = $1",
+        ]
+        var problems: [String] = []
+        for statement in statements {
+            guard let lookup = lookups[statement.kind], try !connection.query(lookup, [statement.name]).rows.isEmpty else { continue }
+            problems.append("\(statement.kind.replacingOccurrences(of: "-", with: " ")) \(statement.name) already exists in database "
+                            + "\(connection.database); it belongs to the database, not a schema, so --clean does not drop it: drop or rename it first, or restore into a --scratch database")
+        }
+        return problems
+    }
+
     /// Statements a restore can do without (the data and every other object stay whole).
     private static let skippableKinds: Set<String> = ["fk", "trigger", "policy"]
 
