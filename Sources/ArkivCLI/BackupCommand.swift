@@ -61,6 +61,10 @@ public struct BackupCommand: ParsableCommand {
     @Flag(name: .customLong("no-privileges"), help: "Leave grants out of the DDL.")
     var noPrivileges = false
 
+    @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+        "Take the database's large objects (default: yes for the whole database, no with --schema).", valueName: "large-objects"))
+    var largeObjects: Bool?
+
     @Flag(name: .customLong("include-foreign-secrets"),
           help: "Keep credentials in foreign servers' and user mappings' options (encrypted sets only; left out and named by default).")
     var includeForeignSecrets = false
@@ -114,6 +118,7 @@ public struct BackupCommand: ParsableCommand {
             throw ValidationError("--include-foreign-secrets needs an encrypted set: credentials are never stored in clear (drop --no-encryption)")
         }
         options.includeForeignSecrets = includeForeignSecrets
+        options.largeObjects = settings.value(largeObjects) { $0.source.largeObjects }
         let reporter = ProgressReporter(mode: .automatic)
         let result = try BackupRunner(options: options, reporter: reporter).run()
         print(json ? try BackupSummary.json(result) : BackupSummary.text(result))

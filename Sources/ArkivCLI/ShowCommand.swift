@@ -62,6 +62,8 @@ struct SetDetails: Encodable {
     let extensions: [Manifest.ExtensionEntry]
     let tables: [Table]
     let excluded: [Manifest.ExcludedObject]
+    /// How many large objects the set holds, and their bytes; nil when it holds none.
+    let largeObjects: LargeObjectsSummary?
     let requires: [Manifest.Requirement]
     let verifications: [VerificationRecord]
     let drills: [DrillReport]
@@ -87,6 +89,7 @@ struct SetDetails: Encodable {
                   copyFormat: $0.copyFormat, vectorColumns: $0.vectorColumns)
         }
         excluded = manifest.excluded
+        largeObjects = manifest.largeObjects.map { LargeObjectsSummary(count: $0.count, bytes: $0.data.plaintextBytes, storedBytes: $0.data.storedBytes) }
         requires = manifest.requires
         let history = RepositoryHistory(repository)
         verifications = history.verifications(of: entry.id)
@@ -116,6 +119,10 @@ struct SetDetails: Encodable {
                  ProgressReporter.bytes(Int64(table.plaintextBytes)), ProgressReporter.bytes(Int64(table.storedBytes)), table.copyFormat,
                  table.vectorColumns.map(Self.vectorText).joined(separator: "; ")]
             }))
+        if let largeObjects {
+            lines.append("large objects \(largeObjects.count), \(ProgressReporter.bytes(Int64(largeObjects.bytes))) as copied, "
+                         + "\(ProgressReporter.bytes(Int64(largeObjects.storedBytes))) stored")
+        }
         lines.append("")
         if excluded.isEmpty {
             lines.append("excluded    nothing")
@@ -162,4 +169,10 @@ struct SetDetails: Encodable {
         }
         return "\(column.name): \(declared), \(column.nullCount) NULL, \(observed)"
     }
+}
+
+struct LargeObjectsSummary: Codable {
+    let count: Int
+    let bytes: UInt64
+    let storedBytes: UInt64
 }

@@ -13,6 +13,9 @@ public struct CatalogOptions: Sendable {
     /// Keep foreign servers' and user mappings' option values that may be credentials
     /// (passwords, API keys). Off unless asked, and only for encrypted sets.
     public var includeForeignSecrets = false
+    /// Take the database's large objects (created with their OIDs, owners, grants, comments;
+    /// their bytes are copied by the backup as `LargeObjectData`).
+    public var includeLargeObjects = false
 
     public init() {}
 }

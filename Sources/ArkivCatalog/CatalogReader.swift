@@ -31,6 +31,7 @@ public struct CatalogReader {
         try builder.readRelations()
         try builder.readSequences()
         try builder.buildTables()
+        try builder.buildLargeObjects()
         try builder.buildForeignData()
         try builder.buildViews()
         try builder.buildFunctions()

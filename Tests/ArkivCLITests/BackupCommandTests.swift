@@ -1,3 +1,4 @@
+import ArkivPostgres
 import ArkivRepository
 import ArkivTestSupport
 import Foundation
@@ -77,5 +78,28 @@ struct BackupCommandTests {
         #expect(outcome.status == 2)
         #expect(outcome.stderr.contains("--include-foreign-secrets") && outcome.stderr.contains("--no-encryption"), "\(outcome.stderr)")
         #expect(!FileManager.default.fileExists(atPath: repo))
+    }
+
+    @Test("a backup of the whole database takes its large objects (show counts them); --no-large-objects with an oid column pointing at them stops, naming the flag",
+          arguments: [TestServer.pg16])
+    func largeObjects(server: TestServer) throws {
+        try withScratchDatabase(on: server) { source in
+            try Connection(source).execute("""
+                CREATE SCHEMA docs; CREATE TABLE docs.files (id integer PRIMARY KEY, body oid);
+                INSERT INTO docs.files VALUES (1, lo_from_bytea(0, 'hello'));
+                """)
+            let repo = temporaryPath("repo")
+            let environment = ["SOURCE_URL": try server.url(database: try Connection(source).database)]
+            let taken = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption"], environment: environment)
+            #expect(taken.status == 0, "\(taken.stderr)")
+            let shown = try runExecutable("arkiv", ["show", "latest", "--repo", repo])
+            #expect(shown.stdout.contains("large objects 1, "), "\(shown.stdout)")
+
+            let refused = try runExecutable(
+                "arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--no-encryption", "--no-large-objects"], environment: environment)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.contains("docs.files.body") && refused.stderr.contains("--large-objects"), "\(refused.stderr)")
+            #expect(try LocalRepository(path: repo).sets(includeIncomplete: true).count == 1)
+        }
     }
 }

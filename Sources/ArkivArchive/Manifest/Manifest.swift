@@ -6,7 +6,10 @@ import Foundation
 /// ever added, readers ignore fields they do not know, and `formatVersion` changes only when a
 /// reader that ignores the new fields would restore something wrong.
 public struct Manifest: Codable, Sendable, Equatable {
-    public static let formatVersion = 1
+    /// The newest format this arkiv reads and writes. A set is written as version 1 unless it
+    /// holds large objects (version 2): an arkiv that knows only version 1 would ignore
+    /// `largeObjects` and restore the set without them, so it must refuse such a set instead.
+    public static let formatVersion = 2
 
     public var formatVersion: Int
     /// "arkiv 0.1.0".
@@ -34,14 +37,17 @@ public struct Manifest: Codable, Sendable, Equatable {
     /// What objects of the set need from outside it (e.g. a foreign key to a schema that was
     /// not backed up): a restore checks the target has it.
     public var requires: [Requirement]
+    /// The database's large objects, when the set holds them (format version 2).
+    public var largeObjects: LargeObjects?
 
     public init(
         tool: String, backupID: String, setID: BackupSetID, createdAt: Date, label: String?, pinned: Bool,
         source: Source, encryption: EncryptionInfo, codec: CodecInfo, schemas: [SchemaEntry] = [],
         extensions: [ExtensionEntry] = [], files: [FileEntry] = [],
-        tables: [TableEntry] = [], excluded: [ExcludedObject] = [], requires: [Requirement] = []
+        tables: [TableEntry] = [], excluded: [ExcludedObject] = [], requires: [Requirement] = [], largeObjects: LargeObjects? = nil
     ) {
-        self.formatVersion = Self.formatVersion
+        self.formatVersion = largeObjects == nil ? 1 : 2
+        self.largeObjects = largeObjects
         self.tool = tool
         self.backupID = backupID
         self.setID = setID
@@ -250,6 +256,19 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.nullCount = nullCount
             self.minDimension = minDimension
             self.maxDimension = maxDimension
+        }
+    }
+
+    /// Large objects: how many, and their bytes as one data member of `(loid, off, data)` rows in
+    /// binary COPY format (FORMAT.md §8.6), counted and hashed like a table's rows. `data`'s
+    /// schema and file are those of the archive file that holds the member.
+    public struct LargeObjects: Codable, Sendable, Equatable {
+        public var count: Int
+        public var data: TableEntry
+
+        public init(count: Int, data: TableEntry) {
+            self.count = count
+            self.data = data
         }
     }
 

@@ -18,6 +18,7 @@ enum CatalogClass: UInt32, Codable, Sendable {
     case pgOpclass = 2616
     case pgOpfamily = 2753
     case pgEventTrigger = 3466
+    case pgLargeObject = 2613
     case pgTSParser = 3601
     case pgTSTemplate = 3764
     case pgTSDict = 3600
@@ -82,7 +83,7 @@ struct PendingStatement {
 /// so SQL function bodies that read tables validate), the post-data ranks put every index
 /// before any foreign key and privileges last.
 enum Rank: Int, Comparable, Sendable {
-    case schema = 0, `extension`, collation, type, textSearch, domainConstraint, sequence, table, partitionAttach, columnSettings, sequenceOwner
+    case schema = 0, `extension`, collation, type, textSearch, domainConstraint, sequence, table, largeObject, partitionAttach, columnSettings, sequenceOwner
     case foreignData, function
     /// Operators, their families and classes: after the functions they name.
     case operatorClass

@@ -6,12 +6,12 @@ extension CatalogBuilder {
         let rows = try session.plainRows(
             """
             SELECT d.classoid, d.objoid, d.objsubid, d.description FROM pg_catalog.pg_description d
-             WHERE (d.objoid >= 16384 OR d.classoid = 'pg_catalog.pg_namespace'::pg_catalog.regclass) AND d.classoid = ANY($1::pg_catalog.oid[])
+             WHERE (d.objoid >= 16384 OR d.classoid IN ('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_largeobject'::pg_catalog.regclass)) AND d.classoid = ANY($1::pg_catalog.oid[])
              ORDER BY d.classoid, d.objoid, d.objsubid
             """, reading: "comments",
             [[CatalogClass.pgNamespace, .pgClass, .pgType, .pgProc, .pgConstraint, .pgTrigger, .pgPolicy, .pgStatisticExt, .pgRewrite, .pgCollation,
               .pgTSParser, .pgTSTemplate, .pgTSDict, .pgTSConfig, .pgForeignDataWrapper, .pgForeignServer,
-              .pgOperator, .pgOpclass, .pgOpfamily, .pgEventTrigger].map { String($0.rawValue) }])
+              .pgOperator, .pgOpclass, .pgOpfamily, .pgEventTrigger, .pgLargeObject].map { String($0.rawValue) }])
         for row in rows {
             let object = ObjectKey(rawCatalog: try row.oid("classoid"), oid: try row.oid("objoid"))
             let subID = try row.int("objsubid"), text = try row.text("description")

@@ -24,6 +24,11 @@ public struct BackupOptions: Sendable {
     public var includePrivileges = true
     /// Keep option values of foreign servers and user mappings that may be credentials.
     public var includeForeignSecrets = false
+    /// Take the database's large objects: nil decides as pg_dump does, yes for a backup of the
+    /// whole database (no `--schema`), no for some schemas only.
+    public var largeObjects: Bool?
+
+    var takesLargeObjects: Bool { largeObjects ?? schemas.isEmpty }
 
     public init(source: ConnectionTarget, repository: String) {
         self.source = source

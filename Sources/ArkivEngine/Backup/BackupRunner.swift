@@ -66,9 +66,9 @@ public final class BackupRunner {
         }
         // Not transactional: a sequence can only be ahead of the snapshot's rows, never behind.
         let sequences = try catalogReader.readSequenceStates(catalog.sequences)
-        if catalog.largeObjectCount > 0 {
-            reporter.log("warning", "the database holds \(catalog.largeObjectCount) large objects; arkiv does not back them up yet",
-                         fields: ["largeObjects": catalog.largeObjectCount])
+        if catalog.largeObjectCount > 0 && !options.takesLargeObjects {
+            reporter.log("warning", "the database holds \(catalog.largeObjectCount) large objects, which a backup of some schemas "
+                         + "does not take; add --large-objects to take them", fields: ["largeObjects": catalog.largeObjectCount])
         }
 
         let id = try BackupID(label: options.label)
@@ -80,7 +80,10 @@ public final class BackupRunner {
             let files = try SetFiles(set: set, fileNames: fileNames, setID: keys.setID, codec: options.codec, encryption: keys.encryption)
             defer { files.discardUnfinished() }
             try files.writeSchemaMembers(catalog: catalog, sequences: sequences, phase: .preData)
-            let plans = try TablePlanner.plans(catalog: catalog, fileNames: fileNames, connection: coordinator)
+            var plans = try TablePlanner.plans(catalog: catalog, fileNames: fileNames, connection: coordinator)
+            if options.takesLargeObjects && catalog.largeObjectCount > 0, let first = schemas.first, let file = fileNames[first] {
+                plans.append(.largeObjects(count: catalog.largeObjectCount, fileName: file, schema: first))
+            }
             let pool = WorkerPool<TablePlan, TableCopyResult>(jobs: plans.sorted { $0.estimatedBytes > $1.estimatedBytes })
             let target = options.source, lockTimeout = options.lockTimeout, reporter = self.reporter
             let results = try pool.run(
@@ -113,7 +116,8 @@ public final class BackupRunner {
             reporter.log("summary", "backup \(id) complete", fields: [
                 "id": id.rawValue, "tables": manifest.tables.count, "rows": Int(manifest.tables.reduce(0) { $0 + $1.rows }),
                 "storedBytes": Int(fileEntries.reduce(0) { $0 + $1.bytes }), "seconds": (seconds * 1000).rounded() / 1000,
-                "encrypted": manifest.encryption.isEncrypted, "largeObjectsNotBackedUp": catalog.largeObjectCount,
+                "encrypted": manifest.encryption.isEncrypted, "largeObjects": manifest.largeObjects?.count ?? 0,
+                "largeObjectsNotBackedUp": manifest.largeObjects == nil ? catalog.largeObjectCount : 0,
             ])
             reporter.close()
             return BackupResult(id: id, path: set.path, manifest: manifest, seconds: seconds)
@@ -130,6 +134,7 @@ public final class BackupRunner {
         catalogOptions.includeOwners = options.includeOwners
         catalogOptions.includePrivileges = options.includePrivileges
         catalogOptions.includeForeignSecrets = options.includeForeignSecrets && options.encrypt
+        catalogOptions.includeLargeObjects = options.takesLargeObjects
         catalogOptions.excludeTableData = Set(try options.excludeTableData.map { try QualifiedName(parsing: $0) })
         return catalogOptions
     }

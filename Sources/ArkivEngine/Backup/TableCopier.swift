@@ -1,3 +1,4 @@
+import ArkivCatalog
 import ArkivArchive
 import ArkivPostgres
 import Foundation
@@ -15,11 +16,22 @@ struct TablePlan: Sendable {
     let estimatedBytes: Int64
     /// The archive file (schema) and the member name within it.
     let fileName: String
+    /// The large objects' stream instead of a table (`LargeObjectData`).
+    var isLargeObjects = false
     var memberName: String { "data \(qualifiedName)" }
-    var displayName: String { "\(schema).\(name)" }
+    var displayName: String { isLargeObjects ? "large objects" : "\(schema).\(name)" }
 
     var copyStatement: String {
-        "COPY \(qualifiedName) (\(columnList)) TO STDOUT" + (format == .binary ? " (FORMAT binary)" : "")
+        if isLargeObjects { return LargeObjectData.copyOut() }
+        return "COPY \(qualifiedName) (\(columnList)) TO STDOUT" + (format == .binary ? " (FORMAT binary)" : "")
+    }
+
+    /// The large objects as one more data member, in the first schema's archive file. Its member
+    /// name cannot be a table's: pg_catalog is never dumped.
+    static func largeObjects(count: Int, fileName: String, schema: String) -> TablePlan {
+        TablePlan(schema: schema, name: "pg_largeobject", qualifiedName: "pg_catalog.pg_largeobject", columnList: "loid, off, data",
+                  format: .binary, vectorColumns: [], estimatedBytes: Int64(count) * Int64(LargeObjectData.chunkSize),
+                  fileName: fileName, isLargeObjects: true)
     }
 }
 

@@ -75,6 +75,8 @@ public struct SourcePolicy: Sendable, Equatable {
     public var excludeSchemas: [String] = []
     /// `schema.table` names whose rows are left out (their definitions are kept).
     public var excludeTableData: [String] = []
+    /// Take the database's large objects; nil: with a backup of the whole database only.
+    public var largeObjects: Bool?
 
     public init() {}
 }

@@ -228,6 +228,7 @@ struct PolicyReader {
         source.schemas = names("source.schemas", table["schemas"])
         source.excludeSchemas = names("source.exclude-schemas", table["exclude-schemas"])
         source.excludeTableData = names("source.exclude-table-data", table["exclude-table-data"])
+        source.largeObjects = boolean("source.large-objects", table["large-objects"])
         for name in source.excludeTableData where !name.contains(".") {
             fail("source.exclude-table-data", "'\(name)' is not schema.table")
         }

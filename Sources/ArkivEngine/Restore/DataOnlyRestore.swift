@@ -46,6 +46,9 @@ struct DataOnlyRestore {
         try connection.execute("SET client_min_messages = warning")
         try connection.execute("BEGIN")
         do {
+            // The set's large objects come along unless only some tables were asked for.
+            let objects = options.tables.isEmpty ? plan.largeObjects : nil
+            if objects != nil { problems += try largeObjectProblems(plan, on: connection) }
             let checked = try check(selected, setTables: setTables, on: connection, problems: problems)
             endPhase("preflight")
             reporter.log("start", "loading the data of \(set.manifest.backupID) into \(connection.target): \(checked.loads.count) tables, one transaction",
@@ -54,6 +57,12 @@ struct DataOnlyRestore {
             var rows = 0
             for (index, load) in checked.loads.enumerated() {
                 rows += try self.load(load, staging: "arkiv_stage_\(index)", readers: set.readers, on: connection)
+            }
+            if let objects {
+                _ = try LargeObjectLoader.load(objects, readers: set.readers, into: connection, reporter: reporter,
+                                               createObjects: true, inTransaction: true)
+                reporter.log("accepted", "large objects: created with their OIDs and owned by the loading role; their owners, grants "
+                             + "and comments are structure, which a data-only load does not set", fields: ["object": "large objects"])
             }
             try finish(connection, facts: checked.facts, cycleKeys: checked.cycleKeys)
             endPhase("data")
@@ -82,6 +91,18 @@ struct DataOnlyRestore {
         /// The loaded tables' partition roots (the tables themselves when not partitions).
         let roots: [String]
         let cycleKeys: [LoadOrder.ForeignKey]
+    }
+
+    /// Large objects keep their OIDs, which the set's oid columns point at: one the target
+    /// already has is in the way.
+    private func largeObjectProblems(_ plan: RestorePlan, on connection: Connection) throws -> [DataOnlyProblem] {
+        let oids = LargeObjectData.oids(createdBy: plan.preData).map(String.init)
+        return try connection.query(
+            "SELECT oid::text AS oid FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::pg_catalog.oid[]) ORDER BY oid", [oids])
+            .rows.compactMap { $0["oid"] }.map {
+                DataOnlyProblem(object: "large object \($0)", problem: "the set holds a large object with this OID and the target already has one",
+                                fix: "remove the target's (SELECT lo_unlink(\($0))) if the set's should replace it, or load only tables with --table")
+            }
     }
 
     /// The compatibility check, inside the load's transaction: the target's structure read with

@@ -21,6 +21,9 @@ struct RestorePlan {
     private(set) var preData: [DDLStatement]
     private(set) var postData: [DDLStatement]
     let loads: [TableLoad]
+    /// The large objects' bytes, when the set holds them and the schema they are filed under is
+    /// restored (their `lo_create` statements are that schema's).
+    let largeObjects: TableLoad?
     let sequences: [SequenceState]
     /// Partitioned tables: no rows of their own, analysed once their partitions are loaded.
     let partitionedTables: [QualifiedName]
@@ -59,6 +62,19 @@ struct RestorePlan {
                     format: entry.copyFormat, expectedRows: entry.rows, bytes: entry.plaintextBytes))
             }
         }
+        var largeObjects: TableLoad?
+        if let objects = set.manifest.largeObjects, schemas.contains(objects.data.schema) {
+            guard let reader = set.readers[objects.data.schema], let part = objects.data.parts.first,
+                  let member = reader.member(named: part.member) else {
+                throw RestoreError.missingMember(schema: objects.data.schema, member: "data of the large objects")
+            }
+            guard objects.data.parts.count == 1 else {
+                throw RestoreError.tableInParts(table: "large objects", parts: objects.data.parts.count, tool: set.manifest.tool)
+            }
+            largeObjects = TableLoad(schema: objects.data.schema, table: objects.data.name, member: member.id, copyColumnList: "",
+                                     format: "binary", expectedRows: objects.data.rows, bytes: objects.data.plaintextBytes)
+        }
+        self.largeObjects = largeObjects
         let absent = Set(inSet).subtracting(schemas)
         func needsAbsentSchema(_ statement: DDLStatement) -> Bool {
             (statement.dependsOn ?? []).contains { name in QualifiedName.schema(ofDottedName: name).map(absent.contains) ?? false }

@@ -124,6 +124,10 @@ public final class RestoreRunner {
             try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
         }
         let rows = pipeline.loadedRows
+        // Before the owners change in post-data: the restoring role made the objects and may write them.
+        if let objects = plan.largeObjects {
+            _ = try LargeObjectLoader.load(objects, readers: set.readers, into: connection, reporter: reporter)
+        }
         endPhase("data+indexes")
         try execute(pipeline.sequential, on: connection)
         // The set's event triggers exist now: what the restore still does (ANALYZE, renames, the

@@ -98,6 +98,9 @@ public struct ArchiveVerifier {
             let info = tables.first { $0.schema == table.schema && $0.name == table.name }
             checks += tableChecks(reader, table, vectorColumns: info.map(TablePlanner.vectorColumns) ?? [])
         }
+        if let objects = manifest.largeObjects, objects.data.file == schema.file {
+            checks += tableChecks(reader, objects.data, vectorColumns: [], name: "large objects")
+        }
         return checks
     }
 
@@ -112,8 +115,9 @@ public struct ArchiveVerifier {
     }
 
     /// Re-reads a table's data member and recomputes what the backup recorded.
-    private func tableChecks(_ reader: ArchiveReader, _ table: Manifest.TableEntry, vectorColumns: [VectorColumnPlan]) -> [VerifyReport.Check] {
-        let name = "\(table.schema).\(table.name)"
+    private func tableChecks(_ reader: ArchiveReader, _ table: Manifest.TableEntry, vectorColumns: [VectorColumnPlan],
+                             name: String? = nil) -> [VerifyReport.Check] {
+        let name = name ?? "\(table.schema).\(table.name)"
         let format = CopyRowInspector.Format(rawValue: table.copyFormat) ?? .text
         var rows: UInt64 = 0
         var hash = ContentHash.zero

@@ -63,7 +63,7 @@ public struct DataOnlyVerifier {
         for schema in targetSchemas where !present.contains(schema) {
             report.checks.append(.init(object: schema, check: "schema", expected: "present", actual: "absent"))
         }
-        let catalog = try DatabaseChecks.catalog(connection, schemas: present)
+        let catalog = try DatabaseChecks.catalog(connection, schemas: present, largeObjects: manifest.largeObjects != nil)
         let dumped = setTables.filter { $0.isDataDumped && present.contains(targetName($0).schema) }
         let names = try DataOnlyRestore.sqlNames(connection, dumped.map(targetName))
         let facts = try TargetTableFacts.read(connection, tables: Array(names.values))
@@ -90,6 +90,17 @@ public struct DataOnlyVerifier {
             } catch {
                 try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
                 report.checks.append(.failed(sqlName, "data", expected: "\(entry.rows) rows readable", error: "\(error)"))
+            }
+        }
+        // The set's large objects, beside any the target has of its own.
+        if let objects = manifest.largeObjects, chosen.contains(objects.data.schema) {
+            try connection.execute("SAVEPOINT arkiv_table")
+            do {
+                report.checks += try DatabaseChecks.largeObjects(connection, expected: objects, only: LargeObjectData.oids(createdBy: setDDL))
+                try connection.execute("RELEASE SAVEPOINT arkiv_table")
+            } catch {
+                try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
+                report.checks.append(.failed("large objects", "data", expected: "\(objects.count) large objects readable", error: "\(error)"))
             }
         }
         // A partition's keys are its root's.

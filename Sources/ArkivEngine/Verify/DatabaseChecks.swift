@@ -1,3 +1,4 @@
+import ArkivArchive
 import ArkivCatalog
 import ArkivPostgres
 
@@ -6,9 +7,24 @@ import ArkivPostgres
 /// `verify restored` (expectations from the manifest) and `verify compare` (from a second
 /// database).
 enum DatabaseChecks {
-    /// The database's DDL of some schemas, read the way a backup reads it.
-    static func catalog(_ connection: Connection, schemas: [String]) throws -> CatalogSnapshot {
-        try CatalogReader(connection: connection).read(schemas: schemas)
+    /// The database's DDL of some schemas, read the way a backup reads it (with the large
+    /// objects' statements when the set holds them).
+    static func catalog(_ connection: Connection, schemas: [String], largeObjects: Bool = false) throws -> CatalogSnapshot {
+        var options = CatalogOptions()
+        options.includeLargeObjects = largeObjects
+        return try CatalogReader(connection: connection).read(schemas: schemas, options: options)
+    }
+
+    /// The large objects' bytes, read back as the backup read them, compared with the set's:
+    /// every object of the database, or `only` the set's (a data-only target has its own too).
+    static func largeObjects(_ connection: Connection, expected: Manifest.LargeObjects, only oids: [UInt32]? = nil) throws -> [VerifyReport.Check] {
+        let inspector = try CopyRowInspector(format: .binary, vectorColumns: [])
+        try connection.copyOut(LargeObjectData.copyOut(only: oids)) { try inspector.inspect($0) }
+        let count = try connection.queryRow(
+            "SELECT count(*) AS n FROM pg_catalog.pg_largeobject_metadata WHERE $1::pg_catalog.oid[] IS NULL OR oid = ANY($1::pg_catalog.oid[])",
+            [oids.map { "{\($0.map(String.init).joined(separator: ","))}" }]).decode(Int.self, "n")
+        return [.init(object: "large objects", check: "count", expected: String(expected.count), actual: String(count))]
+            + TableDataChecks.compare("large objects", with: expected.data, inspector: inspector)
     }
 
     /// Statement by statement: missing, extra and changed objects. Ownership and privileges are

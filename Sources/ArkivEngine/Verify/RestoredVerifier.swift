@@ -63,7 +63,8 @@ public struct RestoredVerifier {
         expected = try expected.filter { !leftOut.contains("\($0.kind) \($0.name)") }
             .map { try $0.mappingRoles(marker?.roleMap ?? [:], quote: { try connection.quoteIdentifier($0) }) }
         let restoredSet = Set(schemas)
-        let actual = try DatabaseChecks.catalog(connection, schemas: schemas)
+        let objects = manifest.largeObjects.flatMap { restoredSet.contains($0.data.schema) ? $0 : nil }
+        let actual = try DatabaseChecks.catalog(connection, schemas: schemas, largeObjects: objects != nil)
         let neutral = try PlatformDifferences(
             actual: actual.preDataInOrder + actual.postDataInOrder, expected: expected,
             sourceExtensions: Dictionary(manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }), target: connection)
@@ -92,6 +93,16 @@ public struct RestoredVerifier {
             } catch {
                 try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
                 report.checks.append(.failed(name, "data", expected: "\(entry.rows) rows readable", error: "\(error)"))
+            }
+        }
+        if let objects {
+            try connection.execute("SAVEPOINT arkiv_table")
+            do {
+                report.checks += try DatabaseChecks.largeObjects(connection, expected: objects)
+                try connection.execute("RELEASE SAVEPOINT arkiv_table")
+            } catch {
+                try connection.execute("ROLLBACK TO SAVEPOINT arkiv_table")
+                report.checks.append(.failed("large objects", "data", expected: "\(objects.count) large objects readable", error: "\(error)"))
             }
         }
         report.checks += try DatabaseChecks.integrity(connection, schemas: schemas,
