@@ -96,10 +96,7 @@ struct DataOnlyRestore {
     /// Large objects keep their OIDs, which the set's oid columns point at: one the target
     /// already has is in the way.
     private func largeObjectProblems(_ plan: RestorePlan, on connection: Connection) throws -> [DataOnlyProblem] {
-        let oids = LargeObjectData.oids(createdBy: plan.preData).map(String.init)
-        return try connection.query(
-            "SELECT oid::text AS oid FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::pg_catalog.oid[]) ORDER BY oid", [oids])
-            .rows.compactMap { $0["oid"] }.map {
+        try TargetChecks.existingLargeObjects(connection, of: plan.preData).map {
                 DataOnlyProblem(object: "large object \($0)", problem: "the set holds a large object with this OID and the target already has one",
                                 fix: "remove the target's (SELECT lo_unlink(\($0))) if the set's should replace it, or load only tables with --table")
             }

@@ -129,6 +129,15 @@ enum TargetChecks {
         return (problems, leftOut)
     }
 
+    /// The large objects the statements create that the connection's database already has.
+    static func existingLargeObjects(_ connection: Connection, of statements: [DDLStatement]) throws -> [String] {
+        let oids = LargeObjectData.oids(createdBy: statements).map(String.init)
+        guard !oids.isEmpty else { return [] }
+        return try connection.query(
+            "SELECT oid::text AS oid FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::pg_catalog.oid[]) ORDER BY oid", [oids])
+            .rows.compactMap { $0["oid"] }
+    }
+
     /// Statement kinds only a superuser may run, as the objects they make are named.
     private static let superuserKinds = [
         "event-trigger": "event trigger", "foreign-data-wrapper": "foreign-data wrapper",
@@ -163,15 +172,10 @@ enum TargetChecks {
                             + "\(connection.database); it belongs to the database, not a schema, so --clean does not drop it: drop or rename it first, or restore into a --scratch database")
         }
         // Large objects keep their OIDs (the oid columns point at them): one the target already has is in the way.
-        let objects = LargeObjectData.oids(createdBy: statements).map(String.init)
-        if !objects.isEmpty {
-            let taken = try connection.query(
-                "SELECT oid::text AS oid FROM pg_catalog.pg_largeobject_metadata WHERE oid = ANY($1::pg_catalog.oid[]) ORDER BY oid", [objects])
-                .rows.compactMap { $0["oid"] }
-            if !taken.isEmpty {
-                problems.append("large objects \(list(taken)) of the set already exist in database \(connection.database) (a large object keeps its OID, "
-                                + "which the set's oid columns point at); remove them (SELECT lo_unlink(oid)) if the set's should replace them, or restore into a --scratch database")
-            }
+        let taken = try existingLargeObjects(connection, of: statements)
+        if !taken.isEmpty {
+            problems.append("large objects \(list(taken)) of the set already exist in database \(connection.database) (a large object keeps its OID, "
+                            + "which the set's oid columns point at); remove them (SELECT lo_unlink(oid)) if the set's should replace them, or restore into a --scratch database")
         }
         return problems
     }
