@@ -72,6 +72,11 @@ public struct BackupCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp(
+        "Write the backup's Prometheus textfile here (default: the policy's [metrics] backup-file); its folder is created when missing.",
+        valueName: "file"))
+    var metricsFile: String?
+
     public init() {}
 
     public func validate() throws {
@@ -120,8 +125,27 @@ public struct BackupCommand: ParsableCommand {
         options.includeForeignSecrets = includeForeignSecrets
         options.largeObjects = settings.value(largeObjects) { $0.source.largeObjects }
         let reporter = ProgressReporter(mode: .automatic)
-        let result = try BackupRunner(options: options, reporter: reporter).run()
+        let metrics = settings.value(metricsFile) { $0.backupMetricsFile }
+        let attempted = Date()
+        let result: BackupResult
+        do {
+            result = try BackupRunner(options: options, reporter: reporter).run()
+        } catch {
+            if let metrics { Self.writeMetrics(nil, repository: options.repository, attemptedAt: attempted, to: metrics) }
+            throw error
+        }
+        if let metrics { Self.writeMetrics(result, repository: options.repository, attemptedAt: attempted, to: metrics) }
         print(json ? try BackupSummary.json(result) : BackupSummary.text(result))
+    }
+
+    /// The backup's outcome is its exit code; metrics that cannot be written are a warning (the
+    /// "no backup for 26 hours" alert then says so the next day).
+    static func writeMetrics(_ result: BackupResult?, repository: String, attemptedAt: Date, to path: String) {
+        do {
+            try BackupMetrics.write(result, repository: repository, attemptedAt: attemptedAt, to: path)
+        } catch {
+            FileHandle.standardError.write(Data("arkiv-backup: warning: \(error)\n".utf8))
+        }
     }
 }
 

@@ -28,6 +28,11 @@ enum BackupSummary {
             text += "\nleft out on purpose (listed in the manifest):"
             for reason in groups.keys.sorted() {
                 guard let objects = groups[reason] else { continue }
+                if reason == OutsideTables.reason {
+                    text += "\n  \(objects.count) table\(objects.count == 1 ? "" : "s") with rows, in schemas this backup does not take: "
+                        + objects.prefix(20).map(\.name).joined(separator: ", ") + (objects.count > 20 ? ", …" : "")
+                    continue
+                }
                 text += objects.count == 1
                     ? "\n  \(objects[0].kind) \(objects[0].name): \(reason)"
                     : "\n  \(objects.count) objects (\(Set(objects.map(\.kind)).sorted().joined(separator: ", "))): \(reason)"

@@ -43,6 +43,11 @@ public struct DrillCommand: ParsableCommand {
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write a Prometheus textfile with the results.", valueName: "file"))
     var metricsFile: String?
 
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp(
+        "Where this host keeps drill reports the repository refuses (default: the policy's [drill] state-dir, $ARKIV_STATE_DIR, /var/lib/arkiv for root, else ~/.local/state/arkiv).",
+        valueName: "dir"))
+    var stateDirectory: String?
+
     @Flag(help: "Print the drill report as JSON on stdout.")
     var json = false
 
@@ -60,7 +65,8 @@ public struct DrillCommand: ParsableCommand {
     public func run() throws {
         let settings = try policy.load()
         let repository = try settings.repository(repo)
-        if ifDue, let notDue = try Self.notDue(settings, repository: repository) {
+        let state = settings.value(stateDirectory) { $0.drill.stateDirectory } ?? DrillRunner.defaultStateDirectory()
+        if ifDue, let notDue = try Self.notDue(settings, repository: repository, stateDirectory: state) {
             print(notDue)
             return
         }
@@ -76,6 +82,7 @@ public struct DrillCommand: ParsableCommand {
         drill.supabaseCompat = supabaseCompat
         drill.keepScratch = settings.value(keep, { $0.drill.keep }, default: false)
         drill.metricsFile = settings.value(metricsFile) { $0.metricsFile }
+        drill.stateDirectory = state
         let report = try drill.run()
         if json {
             let encoder = JSONEncoder()
@@ -93,13 +100,15 @@ public struct DrillCommand: ParsableCommand {
 
     /// Why no drill is due now, or nil when one is. The last drill counts whatever its outcome:
     /// a failed drill alerts through its exit code and metrics, not by being retried every run.
-    static func notDue(_ settings: PolicySettings, repository: String, now: Date = Date()) throws -> String? {
+    static func notDue(_ settings: PolicySettings, repository: String, stateDirectory: String?, now: Date = Date()) throws -> String? {
         guard let schedule = settings.policy?.drill.schedule else {
             throw CommandFailure(.usage, "--if-due needs a policy (--policy) with [drill] schedule")
         }
-        let last = DrillRunner.history(repository: repository).map(\.startedAt).max()
+        let last = DrillRunner.history(repository: repository, stateDirectory: stateDirectory).map(\.startedAt).max()
         guard let last, !schedule.isDue(now: now, lastDrill: last) else { return nil }
-        return "no drill due: the last one ran at \(ISO8601DateFormatter().string(from: last))"
+        let formatter = ISO8601DateFormatter()
+        return "no drill due: the last one ran at \(formatter.string(from: last))"
+            + (schedule.nextDue(after: last).map { "; the next is due at \(formatter.string(from: $0))" } ?? "")
     }
 
     static func text(_ report: DrillReport) -> String {
@@ -114,7 +123,8 @@ public struct DrillCommand: ParsableCommand {
         ]
         if let error = report.error { lines.append("  failure: \(error)") }
         for difference in report.differences.prefix(20) {
-            lines.append("  difference: \(difference.object) \(difference.check): expected \(difference.expected.prefix(60)), found \(difference.actual.prefix(80))")
+            lines.append("  difference: \(difference.object) \(difference.check): expected \(VerifyOutput.cell(difference.expected, limit: 60).text), "
+                         + "found \(VerifyOutput.cell(difference.actual, limit: 80).text)")
         }
         return lines.joined(separator: "\n")
     }

@@ -30,13 +30,26 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         let settings = try policy.load()
-        let repository = try LocalRepository(path: try settings.repository(repo))
+        let path = try settings.repository(repo)
+        guard FileManager.default.fileExists(atPath: path) else {
+            // A repository is made by its first backup: not an error before the first night.
+            // The backup makes only the last folder, so a missing parent is a wrong path.
+            let parent = (path as NSString).deletingLastPathComponent
+            guard parent.isEmpty || FileManager.default.fileExists(atPath: parent) else {
+                throw CommandFailure(.failure, "no repository at \(path), and its folder \(parent) does not exist either: check the path "
+                                     + "(a backup creates only the repository's own folder)")
+            }
+            print(json ? "[]" : "no repository at \(path) yet: the first backup creates it")
+            return
+        }
+        let repository = try LocalRepository(path: path)
+        let state = settings.policy?.drill.stateDirectory ?? DrillRunner.defaultStateDirectory()
         if drills {
-            let history = DrillRunner.history(repository: repository.path)
+            let history = DrillRunner.history(repository: repository.path, stateDirectory: state)
             print(json ? try RecordJSON.string(history) : DrillListing.table(history))
             return
         }
-        let history = RepositoryHistory(repository)
+        let history = RepositoryHistory(repository, stateDirectory: state)
         let entries = try repository.sets(includeIncomplete: all).map { SetListing($0, in: repository, history: history) }
         print(json ? try RecordJSON.string(entries) : SetListing.table(entries))
     }
@@ -153,9 +166,9 @@ struct RepositoryHistory {
     private let verificationsBySet: [String: [VerificationRecord]]
     private let drillsBySet: [String: [DrillReport]]
 
-    init(_ repository: LocalRepository) {
+    init(_ repository: LocalRepository, stateDirectory: String? = DrillRunner.defaultStateDirectory()) {
         verificationsBySet = Dictionary(grouping: repository.verifications(), by: \.set)
-        drillsBySet = Dictionary(grouping: DrillRunner.history(repository: repository.path).sorted { $0.startedAt < $1.startedAt }, by: \.set)
+        drillsBySet = Dictionary(grouping: DrillRunner.history(repository: repository.path, stateDirectory: stateDirectory).sorted { $0.startedAt < $1.startedAt }, by: \.set)
     }
 
     /// Oldest first.

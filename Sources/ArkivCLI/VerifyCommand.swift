@@ -171,6 +171,9 @@ struct VerifyCompareCommand: ParsableCommand {
 
     @OptionGroup var roles: RoleMapOptions
 
+    @Flag(name: .customLong("data-only"), help: "The target's structure came from elsewhere (a data-only load): judge rows, hashes, keys, vectors, sequences and materialized views; list the structural differences.")
+    var dataOnly = false
+
     func run() throws {
         let settings = try policy.load()
         var verifier = CompareVerifier(
@@ -178,6 +181,7 @@ struct VerifyCompareCommand: ParsableCommand {
             target: try ConnectionOptions(url: target, urlEnvironmentVariable: targetEnvironmentVariable).target())
         verifier.schemas = settings.list(schemas) { $0.source.schemas }
         verifier.roleMap = try roles.map()
+        verifier.dataOnly = dataOnly
         try VerifyOutput.emit(try verifier.run(), json: json, reportFile: report)
     }
 }
@@ -189,6 +193,15 @@ enum VerifyOutput {
         text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 
+    /// One line of at most `limit` characters, cut at a word with `…`: a cell never breaks a row.
+    static func cell(_ text: String, limit: Int) -> (text: String, cut: Bool) {
+        let line = oneLine(text)
+        guard line.count > limit else { return (line, false) }
+        var cut = String(line.prefix(limit - 1))
+        if let space = cut.lastIndex(of: " "), cut.distance(from: cut.startIndex, to: space) > limit / 2 { cut = String(cut[..<space]) }
+        return (cut + "…", true)
+    }
+
     static func emit(_ report: VerifyReport, json: Bool, reportFile: String?) throws {
         let data = try report.json()
         if let reportFile {
@@ -197,18 +210,27 @@ enum VerifyOutput {
         if json {
             print(String(decoding: data, as: UTF8.self))
         } else {
+            var wasCut = false
+            func fit(_ text: String, _ limit: Int) -> String {
+                let fitted = cell(text, limit: limit)
+                wasCut = wasCut || fitted.cut
+                return fitted.text
+            }
             if let accepted = report.accepted, !accepted.isEmpty {
                 print("accepted differences (structure, not judged):")
                 print(TextTable.render(header: ["OBJECT", "DIFFERENCE", "HANDLING"],
-                                       rows: accepted.map { [$0.object, String(Self.oneLine($0.difference).prefix(100)), $0.handling] }))
+                                       rows: accepted.map { [oneLine($0.object), fit($0.difference, 90), fit($0.handling, 90)] }))
                 print()
             }
             let differences = report.differences
             if !differences.isEmpty {
                 print(TextTable.render(
                     header: ["OBJECT", "CHECK", "EXPECTED", "ACTUAL"],
-                    rows: differences.map { [$0.object, $0.check, String($0.expected.prefix(60)), String($0.actual.prefix(120))] }))
+                    rows: differences.map { [oneLine($0.object), $0.check, fit($0.expected, 60), fit($0.actual, 100)] }))
                 print()
+            }
+            if wasCut {
+                print("(texts cut with … are whole in the JSON report: --report FILE or --json)")
             }
             print("verify \(report.mode) \(report.set): \(report.checks.count) checks, \(differences.count) differences "
                   + String(format: "(%.1f s)", report.seconds) + (report.passed ? " — OK" : " — FAILED"))

@@ -52,3 +52,23 @@ enum RepositoryRecords {
             .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 }
+
+/// A record file outside the repository's own kinds (a drill report, in the repository or in a
+/// host's state folder): its folder made (mode 0700, parents too) when missing, the file
+/// written atomically.
+public enum RecordFiles {
+    public static func write(_ data: Data, named name: String, in folder: String) throws(RepositoryError) {
+        var missing: [String] = []
+        var path = folder
+        while !path.isEmpty, path != "/", !FileSystem.isDirectory(path) {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for directory in missing.reversed() {
+            guard mkdir(directory, 0o700) == 0 || errno == EEXIST else {
+                throw .io(operation: "create directory", path: directory, errno: errno)
+            }
+        }
+        try FileSystem.writeAtomically(data, to: folder + "/" + name)
+    }
+}

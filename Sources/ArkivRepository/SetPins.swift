@@ -63,10 +63,19 @@ extension LocalRepository {
     @discardableResult
     public func setPinned(_ pinned: Bool, _ entry: SetEntry, note: String? = nil, holding lock: RepositoryLock) throws(RepositoryError) -> PinRecord {
         _ = lock
-        let user = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
-        let record = PinRecord(set: entry.id.rawValue, pinned: pinned, at: Date(), by: user + "@" + ProcessInfo.processInfo.hostName, note: note)
+        let record = PinRecord(set: entry.id.rawValue, pinned: pinned, at: Date(), by: Self.currentUser() + "@" + ProcessInfo.processInfo.hostName, note: note)
         _ = try RepositoryRecords.folder(Self.pinsFolder, in: path)
         try RepositoryRecords.write(record, to: pinRecordPath(entry.id))
         return record
+    }
+
+    /// The account's name from the password database (cron and systemd set no `USER`), with the
+    /// person behind `sudo`: who to ask about a pin.
+    static func currentUser(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        let uid = geteuid()
+        var name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+            ?? environment["LOGNAME"] ?? environment["USER"] ?? "uid \(uid)"
+        if let sudo = environment["SUDO_USER"], !sudo.isEmpty, sudo != name { name += " (sudo by \(sudo))" }
+        return name
     }
 }

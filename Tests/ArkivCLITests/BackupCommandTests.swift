@@ -36,6 +36,30 @@ struct BackupCommandTests {
         #expect(!outcome.stderr.contains(password) && !outcome.stdout.contains(password))
     }
 
+    @Test("the start line and the summary count the same tables: a partitioned parent holds no rows of its own and is not counted",
+          arguments: [TestServer.pg16])
+    func tableCounts(server: TestServer) throws {
+        try withScratchDatabase(on: server) { source in
+            try Connection(source).execute("""
+                CREATE SCHEMA app;
+                CREATE TABLE app.events (id int, at date) PARTITION BY RANGE (at);
+                CREATE TABLE app.events_2025 PARTITION OF app.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                CREATE TABLE app.events_2026 PARTITION OF app.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+                CREATE TABLE app.notes (id int);
+                INSERT INTO app.events VALUES (1, '2025-05-01'), (2, '2026-05-01');
+                """)
+            let outcome = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", temporaryPath("repo"), "--no-encryption",
+                                                             "--schema", "app", "--json"],
+                                            environment: ["SOURCE_URL": try server.url(database: source.databaseName)])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let summary = try #require(try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+            #expect(summary["tables"] as? Int == 3)
+            let start = outcome.stderr.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .first { $0["event"] as? String == "start" }
+            #expect((start?["message"] as? String)?.contains(": 1 schemas, 3 tables") == true, "\(start ?? [:])")
+        }
+    }
+
     @Test("a second backup while the repository is locked exits 4 and touches nothing", arguments: [TestServer.pg16])
     func locked(server: TestServer) throws {
         let repo = temporaryPath("repo")

@@ -30,9 +30,11 @@ struct DrillCommandTests {
         let history = try FileManager.default.contentsOfDirectory(atPath: repo + "/drills")
         #expect(history.count == 1)
         let prometheus = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(prometheus.contains("arkiv_last_drill_success 1"))
-        #expect(prometheus.contains("# TYPE arkiv_last_backup_timestamp_seconds gauge"))
-        let backupSeconds = prometheus.split(separator: "\n").first { $0.hasPrefix("arkiv_last_backup_duration_seconds ") }
+        #expect(prometheus.contains("arkiv_last_drill_success{repository=\"\(repo)\"} 1"), "\(prometheus)")
+        // The drill's own names: the backup's metrics are the backup's to write.
+        #expect(prometheus.contains("# TYPE arkiv_last_drill_set_timestamp_seconds gauge"))
+        #expect(!prometheus.contains("arkiv_last_backup_"), "\(prometheus)")
+        let backupSeconds = prometheus.split(separator: "\n").first { $0.hasPrefix("arkiv_last_drill_set_backup_duration_seconds{") }
             .flatMap { Double($0.split(separator: " ")[1]) }
         #expect(backupSeconds.map { $0 >= 0 && $0 < 120 } == true, "\(prometheus)")
         #expect(try LocalRepository(path: repo).sets().count == 1, "the drill history is not mistaken for a set")
@@ -49,7 +51,7 @@ struct DrillCommandTests {
         #expect(failed.stdout.contains("FAILED"))
         #expect(failed.stdout.contains(file), "the report names the damaged file")
         #expect(try admin.query(scratchQuery).rows.isEmpty)
-        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("arkiv_last_drill_success 0"))
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8).contains("arkiv_last_drill_success{repository=\"\(repo)\"} 0"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: repo + "/drills").count == 2)
     }
 

@@ -81,12 +81,19 @@ struct KeyAndListCommandTests {
         #expect(rows[1]["complete"] as? Bool == false)
     }
 
-    @Test("list on a missing repository fails clearly")
+    @Test("list before the first backup says the backup will create the repository (exit 0); a repository whose folder is missing too is a mistake, named (exit 1); neither creates anything")
     func missingRepository() throws {
         let path = temporaryPath("nope")
         let outcome = try runExecutable("arkiv", ["list", "--repo", path])
-        #expect(outcome.status == 1)
-        #expect(outcome.stderr.contains(path))
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("no repository at \(path) yet: the first backup creates it"), "\(outcome.stdout)")
+        #expect(try runExecutable("arkiv", ["list", "--repo", path, "--json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         #expect(!FileManager.default.fileExists(atPath: path))
+
+        let typo = temporaryPath("no-such-folder") + "/repo"
+        let wrong = try runExecutable("arkiv", ["list", "--repo", typo])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains(typo) && wrong.stderr.contains("does not exist either"), "\(wrong.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
     }
 }

@@ -70,7 +70,12 @@ struct PruneCommandTests {
     func nightlyYear() throws {
         let year = try Year()
         let repo = year.synthetic.path
-        #expect(try runExecutable("arkiv", ["pin", year.pinnedLater.rawValue, "--repo", repo, "--note", "before the cutover"]).status == 0)
+        #expect(try runExecutable("arkiv", ["pin", year.pinnedLater.rawValue, "--repo", repo, "--note", "before the cutover"],
+                                  environment: ["USER": "", "LOGNAME": ""]).status == 0)
+        // The record names the account (cron and systemd set no USER), never a bare uid.
+        let record = try String(contentsOfFile: repo + "/pins/" + year.pinnedLater.rawValue + ".json", encoding: .utf8)
+        let account = try #require(getpwuid(geteuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } })
+        #expect(record.contains("\"by\" : \"\(account)@"), "\(record)")
         let unpin = try runExecutable("arkiv", ["unpin", year.unpinned.rawValue, "--repo", repo])
         #expect(unpin.status == 0, "\(unpin.stderr)")
         #expect(unpin.stdout.contains("unpinned"))

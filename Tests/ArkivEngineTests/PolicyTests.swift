@@ -326,6 +326,33 @@ struct PolicyTests {
         for bad in ["weekly", "weekly:", "weekly:sundays", "monthly:29", "every:30s", "hourly", "daily:mon"] {
             #expect(DrillSchedule(bad) == nil, "\(bad)")
         }
+        // When the next one is due, for "no drill due": the next scheduled moment after the last.
+        #expect(weekly.nextDue(after: try date("2026-11-22T03:00:00Z")) == (try date("2026-11-29T00:00:00Z")))
+        #expect(daily.nextDue(after: try date("2026-11-25T00:30:00Z")) == (try date("2026-11-26T00:00:00Z")))
+        #expect(monthly.nextDue(after: try date("2026-10-28T01:00:00Z")) == (try date("2026-11-28T00:00:00Z")))
+        #expect(every.nextDue(after: try date("2026-11-23T10:00:00Z")) == (try date("2026-11-26T10:00:00Z")))
+    }
+
+    @Test("[metrics] backup-file and drill-file (file is drill-file's older name), never the same file; [drill] state-dir")
+    func metricsFiles() throws {
+        let policy = try Policy.parse(text: """
+            [drill]
+            state-dir = "state"
+
+            [metrics]
+            backup-file = "/var/lib/prom/arkiv-backup.prom"
+            drill-file = "/var/lib/prom/arkiv-drill.prom"
+            """, fileName: "/etc/arkiv/p.toml")
+        #expect(policy.backupMetricsFile == "/var/lib/prom/arkiv-backup.prom")
+        #expect(policy.metricsFile == "/var/lib/prom/arkiv-drill.prom")
+        #expect(policy.drill.stateDirectory == "/etc/arkiv/state")
+        for (text, key) in [
+            ("[metrics]\nfile = \"/a.prom\"\ndrill-file = \"/b.prom\"", "metrics.file"),
+            ("[metrics]\nbackup-file = \"/a.prom\"\ndrill-file = \"/a.prom\"", "metrics.backup-file"),
+        ] {
+            let error = #expect(throws: PolicyError.self) { try Policy.parse(text: text, fileName: "p.toml") }
+            #expect("\(error.map { "\($0)" } ?? "")".contains(key), "\(text)")
+        }
     }
 
     @Test("an unset environment variable named by the policy is reported at its line")

@@ -46,6 +46,16 @@ struct RestoredVerifierTests {
         Fault(description: "a missing table", sql: "DROP TABLE renos.breaks", object: "renos.breaks", check: "table"),
         Fault(description: "an extra table", sql: "CREATE TABLE renos.extra (id int)", object: "renos.extra", check: "table"),
         Fault(description: "a changed default", sql: "ALTER TABLE renos.leads ALTER COLUMN status SET DEFAULT 'lost'", object: "renos.leads", check: "table"),
+        Fault(description: "a sequence set back (the next invoice would repeat a number)",
+              sql: "SELECT setval('renos.invoice_number_seq', 100001)", object: "renos.invoice_number_seq", check: "sequence state"),
+        Fault(description: "an unpopulated materialized view", sql: "REFRESH MATERIALIZED VIEW renos.mv_monthly_revenue WITH NO DATA",
+              object: "renos.mv_monthly_revenue", check: "materialized view populated"),
+        Fault(description: "stale materialized view rows", sql: """
+              SET session_replication_role = replica;
+              UPDATE renos.invoices SET subtotal = subtotal + 1 WHERE invoice_number = (SELECT min(invoice_number) FROM renos.invoices WHERE status <> 'void');
+              REFRESH MATERIALIZED VIEW renos.mv_monthly_revenue;
+              UPDATE renos.invoices SET subtotal = subtotal - 1 WHERE invoice_number = (SELECT min(invoice_number) FROM renos.invoices WHERE status <> 'void')
+              """, object: "renos.mv_monthly_revenue", check: "content hash"),
     ]
 
     @Test("a restored fixture passes; every injected fault is caught by name", arguments: [TestServer.pg16])

@@ -39,13 +39,18 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var requires: [Requirement]
     /// The database's large objects, when the set holds them (format version 2).
     public var largeObjects: LargeObjects?
+    /// The materialized views of the dumped schemas (absent in sets made before arkiv recorded
+    /// them; an older arkiv ignores the key, which loses nothing: the views are DDL).
+    public var materializedViews: [MaterializedView]?
 
     public init(
         tool: String, backupID: String, setID: BackupSetID, createdAt: Date, label: String?, pinned: Bool,
         source: Source, encryption: EncryptionInfo, codec: CodecInfo, schemas: [SchemaEntry] = [],
         extensions: [ExtensionEntry] = [], files: [FileEntry] = [],
-        tables: [TableEntry] = [], excluded: [ExcludedObject] = [], requires: [Requirement] = [], largeObjects: LargeObjects? = nil
+        tables: [TableEntry] = [], excluded: [ExcludedObject] = [], requires: [Requirement] = [], largeObjects: LargeObjects? = nil,
+        materializedViews: [MaterializedView]? = nil
     ) {
+        self.materializedViews = materializedViews
         self.formatVersion = largeObjects == nil ? 1 : 2
         self.largeObjects = largeObjects
         self.tool = tool
@@ -237,6 +242,26 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.plaintextBytes = plaintextBytes
             self.storedBytes = storedBytes
             self.plaintextSHA256 = plaintextSHA256
+            self.contentHash = contentHash
+        }
+    }
+
+    /// A materialized view as a restore must give it back: populated or not and, when populated,
+    /// the rows and content hash (text COPY, FORMAT.md §8.3) of its query in the backup's
+    /// snapshot, which is what the restore's REFRESH computes from the restored rows.
+    public struct MaterializedView: Codable, Sendable, Equatable {
+        public var schema: String
+        public var name: String
+        public var populated: Bool
+        /// nil when not populated, or when the backup could not run the query (its warning says why).
+        public var rows: UInt64?
+        public var contentHash: String?
+
+        public init(schema: String, name: String, populated: Bool, rows: UInt64?, contentHash: String?) {
+            self.schema = schema
+            self.name = name
+            self.populated = populated
+            self.rows = rows
             self.contentHash = contentHash
         }
     }

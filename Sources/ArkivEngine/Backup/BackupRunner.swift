@@ -66,6 +66,16 @@ public final class BackupRunner {
         }
         // Not transactional: a sequence can only be ahead of the snapshot's rows, never behind.
         let sequences = try catalogReader.readSequenceStates(catalog.sequences)
+        let outside = try OutsideTables.find(coordinator, chosen: schemas)
+        if !outside.isEmpty {
+            reporter.log("warning", "not taking \(outside.count) non-empty table\(outside.count == 1 ? "" : "s") outside the chosen schemas: "
+                         + outside.prefix(12).joined(separator: ", ") + (outside.count > 12 ? ", … (all in the manifest)" : "")
+                         + "; add their schema with --schema, or decide they stay behind (docs/OPERATIONS.md)",
+                         fields: ["tables": outside])
+        }
+        let materializedViews = try MaterializedViews.record(coordinator, schemas: schemas) { object, message in
+            reporter.log("warning", message, fields: ["object": object])
+        }
         if catalog.largeObjectCount > 0 && !options.takesLargeObjects {
             reporter.log("warning", "the database holds \(catalog.largeObjectCount) large objects, which a backup of some schemas "
                          + "does not take; add --large-objects to take them", fields: ["largeObjects": catalog.largeObjectCount])
@@ -73,7 +83,7 @@ public final class BackupRunner {
 
         let id = try BackupID(label: options.label)
         let set = try repository.createSet(id)
-        reporter.log("start", "backup \(id) of \(source.target): \(schemas.count) schemas, \(catalog.tables.count) tables",
+        reporter.log("start", "backup \(id) of \(source.target): \(schemas.count) schemas, \(catalog.tables.filter(\.isDataDumped).count) tables",
                      fields: ["id": id.rawValue, "schemas": schemas, "source": source.target])
         do {
             let fileNames = ArchiveFileNames.names(forSchemas: schemas)
@@ -109,7 +119,8 @@ public final class BackupRunner {
             let fileEntries = try files.finish(schemasByFile: Dictionary(uniqueKeysWithValues: fileNames.map { ($1, $0) }))
             let manifest = ManifestBuilder.build(
                 id: id, setID: keys.setID, started: started, options: options, source: source, keys: keys,
-                schemas: schemas, fileNames: fileNames, catalog: catalog, files: fileEntries, results: results)
+                schemas: schemas, fileNames: fileNames, catalog: catalog, files: fileEntries, results: results, outside: outside,
+                materializedViews: materializedViews)
             try set.finish(manifest: ManifestCodec.encode(manifest, dataKey: keys.dataKey))
             try? coordinator.commit()
             let seconds = Date().timeIntervalSince(started)

@@ -8,7 +8,7 @@ enum ManifestBuilder {
     static func build(
         id: BackupID, setID: BackupSetID, started: Date, options: BackupOptions, source: Manifest.Source, keys: SetKeys,
         schemas: [String], fileNames: [String: String], catalog: CatalogSnapshot, files: [Manifest.FileEntry],
-        results: [TableCopyResult]
+        results: [TableCopyResult], outside: [String], materializedViews: [Manifest.MaterializedView]
     ) -> Manifest {
         let tableResults = results.filter { !$0.plan.isLargeObjects }
         let byTable = Dictionary(tableResults.map { ("\($0.plan.schema)\u{0}\($0.plan.name)", $0) }, uniquingKeysWith: { first, _ in first })
@@ -25,6 +25,7 @@ enum ManifestBuilder {
             Manifest.ExcludedObject(kind: "table data", name: "\($0.schema).\($0.name)", reason: "excluded with --exclude-table-data (the table's DDL is kept)")
         }
         excluded += catalog.omissions.map { Manifest.ExcludedObject(kind: $0.kind, name: $0.name, reason: $0.reason) }
+        excluded += outside.map { Manifest.ExcludedObject(kind: "table", name: $0, reason: OutsideTables.reason) }
         if catalog.largeObjectCount > 0 && largeObjects == nil {
             excluded.append(.init(kind: "large objects", name: "\(catalog.largeObjectCount) large objects",
                                   reason: "a backup of some schemas does not take the database's large objects (--large-objects does)"))
@@ -37,7 +38,7 @@ enum ManifestBuilder {
             extensions: catalog.extensions.map { Manifest.ExtensionEntry(name: $0.name, version: $0.version, schema: $0.schema) },
             files: files, tables: tables, excluded: excluded,
             requires: catalog.externalDependencies.map { Manifest.Requirement(object: $0.object, needs: $0.needs) },
-            largeObjects: largeObjects)
+            largeObjects: largeObjects, materializedViews: materializedViews)
     }
 
     /// What one data member's copy recorded, as the manifest keeps it.

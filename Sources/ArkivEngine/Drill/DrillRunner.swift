@@ -6,7 +6,9 @@ import Foundation
 /// A disaster-recovery drill: the newest complete set (or a given one) restored into a scratch
 /// database on the drill server, verified against its manifest, and the scratch database
 /// dropped, also when something failed (unless asked to keep it). The report is kept in the
-/// repository (`drills/`), so the history of proofs sits next to what they proved.
+/// repository (`drills/`), so the history of proofs sits next to what they proved; a drill host
+/// that may only read the repository keeps it in its own state folder instead. Where the record
+/// goes never changes the drill's outcome.
 public struct DrillRunner {
     public var repository: String
     public var set = "latest"
@@ -23,6 +25,9 @@ public struct DrillRunner {
     public var supabaseCompat = false
     /// A Prometheus textfile to (re)write with the drill's results.
     public var metricsFile: String?
+    /// Where the report goes when the repository refuses it (a read-only drill host); the
+    /// `--if-due` schedule and `list --drills` on this host read it too.
+    public var stateDirectory = DrillRunner.defaultStateDirectory()
     public let reporter: ProgressReporter
 
     public init(repository: String, target: ConnectionTarget, reporter: ProgressReporter) {
@@ -76,12 +81,17 @@ public struct DrillRunner {
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         report.passed = report.error == nil && report.differences.isEmpty && report.checks > 0
-        try keep(report, in: entry)
+        keep(report, in: entry)
         if let metricsFile {
             // The manifest is written last, so its modification time is when the backup ended.
             let finished = (try? FileManager.default.attributesOfItem(atPath: entry.manifestPath))?[.modificationDate] as? Date
             let backupSeconds = finished.map { max(0, $0.timeIntervalSince(entry.id.createdAt)) }
-            try DrillMetrics.write(report, backupCreatedAt: entry.id.createdAt, backupSeconds: backupSeconds, to: metricsFile)
+            do {
+                try DrillMetrics.write(report, repository: repository, backupCreatedAt: entry.id.createdAt, backupSeconds: backupSeconds, to: metricsFile)
+            } catch {
+                // The drill's outcome is its exit code; a stale metrics file shows in the alerts.
+                reporter.log("warning", "\(error); the drill's result is in its exit code and report", fields: ["file": metricsFile])
+            }
         }
         return report
     }
@@ -112,27 +122,80 @@ public struct DrillRunner {
     }
 
     /// `<repository>/drills/<drill time>-<random>-<set id>.json`, written atomically and never
-    /// over another drill's report (two drills may start in the same second).
-    private func keep(_ report: DrillReport, in entry: SetEntry) throws {
-        let folder = repository + "/" + Self.historyFolder
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        let name = CompactTimestamp.string(from: report.startedAt) + "-" + suffix + "-" + entry.id.rawValue + ".json"
-        try encoder.encode(report).write(to: URL(fileURLWithPath: folder + "/" + name), options: .atomic)
+    /// over another drill's report (two drills may start in the same second). When the
+    /// repository refuses it, the same file goes to the state folder, with one warning.
+    private func keep(_ report: DrillReport, in entry: SetEntry) {
+        let name = CompactTimestamp.string(from: report.startedAt) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            + "-" + entry.id.rawValue + ".json"
+        let data: Data
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            data = try encoder.encode(report)
+        } catch {
+            reporter.log("warning", "the drill report could not be encoded (\(error)); it is not kept")
+            return
+        }
+        let inRepository = repository + "/" + Self.historyFolder
+        let refused: String
+        do {
+            try RecordFiles.write(data, named: name, in: inRepository)
+            return
+        } catch {
+            refused = error.description
+        }
+        guard let local = Self.localHistoryFolder(stateDirectory: stateDirectory, repository: repository) else {
+            reporter.log("warning", "\(refused); no state folder to keep the drill report in instead (set ARKIV_STATE_DIR or --state-dir)")
+            return
+        }
+        do {
+            try RecordFiles.write(data, named: name, in: local)
+            try? RecordFiles.write(Data((Self.absolute(repository) + "\n").utf8), named: "repository.txt", in: local)
+            reporter.log("warning", "\(refused); the drill report is kept in \(local) instead, where --if-due and list --drills on this host read it",
+                         fields: ["folder": local])
+        } catch {
+            reporter.log("warning", "\(refused); nor in the state folder: \(error); the drill report is not kept")
+        }
     }
 
-    /// Every kept drill report of a repository, oldest first.
-    public static func history(repository: String) -> [DrillReport] {
-        let folder = repository + "/" + historyFolder
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
+    /// Where a drill host keeps what it cannot write into the repository: `$ARKIV_STATE_DIR`,
+    /// `/var/lib/arkiv` for root, else `$XDG_STATE_HOME/arkiv` or `~/.local/state/arkiv`.
+    public static func defaultStateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let explicit = environment["ARKIV_STATE_DIR"], !explicit.isEmpty { return explicit }
+        if getuid() == 0 { return "/var/lib/arkiv" }
+        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/arkiv" }
+        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/arkiv" }
+        return nil
+    }
+
+    /// `<state>/drills/<first 16 hex of SHA-256 of the repository's absolute path>`: one folder per
+    /// repository, so two repositories' histories never mix.
+    static func localHistoryFolder(stateDirectory: String?, repository: String) -> String? {
+        guard let stateDirectory, let digest = try? SHA256.hash(Array(absolute(repository).utf8)) else { return nil }
+        return stateDirectory + "/" + historyFolder + "/" + Hex.encode(digest.prefix(8))
+    }
+
+    private static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
+    /// Every kept drill report of a repository, oldest first: the repository's own, and those
+    /// this host kept in its state folder because the repository refused them.
+    public static func history(repository: String, stateDirectory: String? = defaultStateDirectory()) -> [DrillReport] {
+        var folders = [repository + "/" + historyFolder]
+        if let local = localHistoryFolder(stateDirectory: stateDirectory, repository: repository) { folders.append(local) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return names.compactMap { name in
-            FileManager.default.contents(atPath: folder + "/" + name).flatMap { try? decoder.decode(DrillReport.self, from: $0) }
+        var reports: [(name: String, report: DrillReport)] = []
+        for folder in folders {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }
+            for name in names {
+                if let report = FileManager.default.contents(atPath: folder + "/" + name).flatMap({ try? decoder.decode(DrillReport.self, from: $0) }) {
+                    reports.append((name, report))
+                }
+            }
         }
+        return reports.sorted { $0.name < $1.name }.map(\.report)
     }
 }

@@ -48,6 +48,20 @@ public enum DrillSchedule: Sendable, Equatable {
         return lastDrill < moment
     }
 
+    /// When the next drill falls due after one that ran at `lastDrill`.
+    public func nextDue(after lastDrill: Date) -> Date? {
+        if case .every(let interval) = self { return lastDrill.addingTimeInterval(interval) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? calendar.timeZone
+        guard let moment = mostRecentScheduledMoment(atOrBefore: lastDrill) else { return nil }
+        switch self {
+        case .daily: return calendar.date(byAdding: .day, value: 1, to: moment)
+        case .weekly: return calendar.date(byAdding: .day, value: 7, to: moment)
+        case .monthly: return calendar.date(byAdding: .month, value: 1, to: moment)
+        case .every: return nil
+        }
+    }
+
     /// The latest start of a scheduled day at or before `now`.
     func mostRecentScheduledMoment(atOrBefore now: Date) -> Date? {
         var calendar = Calendar(identifier: .gregorian)

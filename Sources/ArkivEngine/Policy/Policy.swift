@@ -14,8 +14,10 @@ public struct Policy: Sendable, Equatable {
     /// `[retention]`; nil when the file has no such section.
     public var retention: RetentionPolicy?
     public var drill = DrillPolicy()
-    /// `[metrics] file`: the Prometheus textfile drills write.
+    /// `[metrics] drill-file` (or its older name `file`): the Prometheus textfile drills write.
     public var metricsFile: String?
+    /// `[metrics] backup-file`: the Prometheus textfile backups write.
+    public var backupMetricsFile: String?
     public var restore = RestorePolicy()
     /// Where each key was written, for problems found only when a value is used (an
     /// environment variable that is not set).
@@ -104,6 +106,8 @@ public struct DrillPolicy: Sendable, Equatable {
     public var schedule: DrillSchedule?
     /// Keep the scratch database after the drill.
     public var keep: Bool?
+    /// `state-dir`: where this drill host keeps its drill reports when the repository refuses them.
+    public var stateDirectory: String?
 
     public init() {}
 }

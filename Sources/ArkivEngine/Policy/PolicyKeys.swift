@@ -8,8 +8,8 @@ enum PolicyKeys {
         "archive": ["codec", "level", "recipients", "jobs", "label", "pin"],
         "retention": ["keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
                       "keep-within", "incomplete-grace"],
-        "drill": ["target-env", "target-service", "schedule", "keep"],
-        "metrics": ["file"],
+        "drill": ["target-env", "target-service", "schedule", "keep", "state-dir"],
+        "metrics": ["file", "drill-file", "backup-file"],
         "restore": ["jobs", "identity", "maintenance-work-mem"],
     ]
 

@@ -187,7 +187,15 @@ struct PolicyReader {
         if let archive = section("archive", root) { policy.archive = readArchive(archive) }
         if let retention = section("retention", root) { policy.retention = readRetention(retention) }
         if let drill = section("drill", root) { policy.drill = readDrill(drill) }
-        if let metrics = section("metrics", root) { policy.metricsFile = path("metrics.file", metrics["file"]) }
+        if let metrics = section("metrics", root) {
+            let old = path("metrics.file", metrics["file"]), drill = path("metrics.drill-file", metrics["drill-file"])
+            if old != nil && drill != nil { fail("metrics.file", "give drill-file (file is its older name), not both") }
+            policy.metricsFile = drill ?? old
+            policy.backupMetricsFile = path("metrics.backup-file", metrics["backup-file"])
+            if let backup = policy.backupMetricsFile, backup == policy.metricsFile {
+                fail("metrics.backup-file", "the backup and the drill each need their own file (the collector refuses a metric two files define)")
+            }
+        }
         if let restore = section("restore", root) {
             policy.restore.jobs = integer("restore.jobs", restore["jobs"], in: 1...64)
             policy.restore.identities = paths("restore.identity", restore["identity"], singleAllowed: true)
@@ -301,6 +309,7 @@ struct PolicyReader {
             }
         }
         drill.keep = boolean("drill.keep", table["keep"])
+        drill.stateDirectory = path("drill.state-dir", table["state-dir"])
         return drill
     }
 

@@ -50,9 +50,13 @@ enum ColumnCompatibility {
     ///   - renames: `--rename-schema`, so types of a renamed schema are compared by their new name.
     ///   - display: the target table's name as SQL (`format('%I.%I')`), for the reports.
     ///   - quote: quotes a column name for the fixes' SQL.
+    ///   - relocations: extensions the target has in another schema, so a fix names the target's
+    ///     own type (`public.vector(1536)` where the set says `extensions.vector(1536)`).
     static func check(setTable: TableInfo, targetName: QualifiedName, display: String, target: TableInfo?, defaults: Set<String>,
-                      skipMissingColumns: Bool, renames: [String: String], quote: (String) -> String) -> Outcome {
+                      skipMissingColumns: Bool, renames: [String: String], relocations: [ExtensionRelocation] = [],
+                      quote: (String) -> String) -> Outcome {
         var outcome = Outcome()
+        let spell = { (type: String) in spelled(type, renames: renames, relocations: relocations) }
         guard let target else {
             outcome.problems.append(DataOnlyProblem(
                 object: display, problem: "table does not exist in the target",
@@ -71,7 +75,7 @@ enum ColumnCompatibility {
                 } else {
                     outcome.problems.append(DataOnlyProblem(
                         object: object, problem: "column \(column.type) is in the set but not in the target",
-                        fix: "add it to the target (ALTER TABLE \(display) ADD COLUMN \(quote(column.name)) \(column.type)), or drop its values with --skip-missing-columns"))
+                        fix: "add it to the target (ALTER TABLE \(display) ADD COLUMN \(quote(column.name)) \(spell(column.type))), or drop its values with --skip-missing-columns"))
                 }
                 continue
             }
@@ -87,7 +91,8 @@ enum ColumnCompatibility {
                 }
                 continue
             }
-            switch compareTypes(column, have, renames: renames, alter: "ALTER TABLE \(display) ALTER COLUMN \(quote(column.name)) TYPE \(column.type)") {
+            switch compareTypes(column, have, renames: renames, spelled: spell(column.type),
+                                alter: "ALTER TABLE \(display) ALTER COLUMN \(quote(column.name)) TYPE \(spell(column.type))") {
             case .same(let note):
                 columns.append(.init(source: column, target: have, handling: .same))
                 if let note { outcome.accepted.append(AcceptedDifference(object: object, difference: note, handling: "loaded as is")) }
@@ -137,17 +142,19 @@ enum ColumnCompatibility {
         case mismatch(problem: String, fix: String)
     }
 
-    /// - Parameter alter: the statement that would give the target column the set's type.
-    static func compareTypes(_ set: ColumnInfo, _ target: ColumnInfo, renames: [String: String], alter: String) -> TypeMatch {
+    /// - Parameters:
+    ///   - spelled: the set's type as the target names it.
+    ///   - alter: the statement that would give the target column the set's type.
+    static func compareTypes(_ set: ColumnInfo, _ target: ColumnInfo, renames: [String: String], spelled: String, alter: String) -> TypeMatch {
         if set.isVector || target.isVector {
             guard set.isVector, target.isVector, baseName(set.type) == baseName(target.type) else {
                 return .mismatch(problem: "type \(set.type) in the set, \(target.type) in the target",
-                                 fix: "change the target column to \(set.type) (\(alter))")
+                                 fix: "change the target column to \(spelled) (\(alter))")
             }
             if set.vectorDimension != target.vectorDimension && target.vectorDimension != nil {
                 return .mismatch(
                     problem: "vector dimension \(set.vectorDimension.map(String.init) ?? "undeclared") in the set, \(target.vectorDimension.map(String.init) ?? "undeclared") in the target",
-                    fix: "declare the target column \(set.type) (\(alter)); embeddings of another dimension cannot be converted, only re-computed")
+                    fix: "declare the target column \(spelled) (\(alter)); embeddings of another dimension cannot be converted, only re-computed")
             }
             if set.vectorDimension != target.vectorDimension {
                 return .same(note: "\(set.type) in the set, \(target.type) (any dimension) in the target")
@@ -158,7 +165,7 @@ enum ColumnCompatibility {
         let builtin: UInt32 = 16384
         if set.typeOID < builtin && target.typeOID < builtin && widens(from: set, to: target) { return .converted }
         return .mismatch(problem: "type \(set.type) in the set, \(target.type) in the target, which PostgreSQL does not convert without loss",
-                         fix: "change the target column to \(set.type) (\(alter)), or convert the data after a load into that type")
+                         fix: "change the target column to \(spelled) (\(alter)), or convert the data after a load into that type")
     }
 
     /// Built-in conversions that never lose or change a value (so a cast back gives the set's
@@ -195,6 +202,17 @@ enum ColumnCompatibility {
     }
 
     private static func unquoted(_ type: String) -> String { type.replacingOccurrences(of: "\"", with: "") }
+
+    /// A set's type as SQL on the target: an extension's type in the target's schema for it,
+    /// a user type of a renamed schema under its new name.
+    static func spelled(_ type: String, renames: [String: String], relocations: [ExtensionRelocation]) -> String {
+        let relocated = relocations.reduce(type) { $1.rename($0) }
+        let plain = unquoted(relocated)
+        for (old, new) in renames where plain.hasPrefix(old + ".") {
+            return new + plain.dropFirst(old.count)
+        }
+        return relocated
+    }
 
     /// A set's type name as the target knows it after `--rename-schema` (user types of a renamed schema).
     private static func renamed(_ type: String, _ renames: [String: String]) -> String {

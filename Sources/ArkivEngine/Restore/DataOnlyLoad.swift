@@ -98,6 +98,51 @@ extension DataOnlyRestore {
         guard broken.isEmpty else { throw RestoreError.foreignKeysBroken(broken.map { "\($0.object): \($0.actual)" }) }
     }
 
+    /// A materialized view of a loaded schema, computed again from the loaded rows (or emptied).
+    struct Refresh {
+        let view: MaterializedViews.View
+        /// false: `WITH NO DATA`, as the source had it.
+        let withData: Bool
+    }
+
+    /// The materialized views of the loaded schemas, each refreshed after the load (its rows were
+    /// computed from the empty tables, or it was never populated): populated as the set's view
+    /// was, or as the target's own view is when the set has none of that name. One the loading
+    /// role may not refresh is a problem found before anything is loaded.
+    func refreshes(of schemas: [String], plan: RestorePlan, on connection: Connection) throws -> (refreshes: [Refresh], problems: [DataOnlyProblem]) {
+        let views = try MaterializedViews.list(connection, schemas: schemas)
+        let back = Dictionary(options.renameSchemas.map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let setName = { (view: MaterializedViews.View) in QualifiedName(schema: back[view.name.schema] ?? view.name.schema, name: view.name.name) }
+        let spelled = try Self.sqlNames(connection, views.map(setName))
+        let inSet = Set(plan.preData.filter { $0.kind == "materialized-view" }.map(\.name))
+        let populatedInSet = Set(plan.postData.filter { $0.kind == "refresh" }.map(\.name))
+        var refreshes: [Refresh] = [], problems: [DataOnlyProblem] = []
+        for view in views {
+            let name = spelled[setName(view)] ?? view.sqlName
+            let populate = inSet.contains(name) ? populatedInSet.contains(name) : view.populated
+            guard populate || view.populated else { continue }
+            guard view.refreshable else {
+                problems.append(DataOnlyProblem(
+                    object: view.sqlName, problem: "materialized view must be refreshed after the load, and the loading role may not",
+                    fix: "load as its owner (or a member of the owner's role)"
+                        + (connection.serverVersionNumber >= 170000 ? ", or GRANT MAINTAIN ON \(view.sqlName) TO the loading role" : "")))
+                continue
+            }
+            refreshes.append(Refresh(view: view, withData: populate))
+        }
+        return (refreshes, problems)
+    }
+
+    /// Inside the load's transaction, after the proof: REFRESH takes the view's lock and commits
+    /// or rolls back with the rows.
+    func refresh(_ refreshes: [Refresh], on connection: Connection) throws {
+        for refresh in refreshes {
+            try connection.execute("REFRESH MATERIALIZED VIEW \(refresh.view.sqlName)\(refresh.withData ? "" : " WITH NO DATA")")
+            reporter.log("refresh", "materialized view \(refresh.view.sqlName) " + (refresh.withData ? "refreshed from the loaded rows" : "left unpopulated, as the source had it"),
+                         fields: ["object": refresh.view.sqlName])
+        }
+    }
+
     /// Sequences owned by the loaded tables' columns (serial and identity) move past the loaded
     /// values and at least to where the set's sequence of the same name stood; every other
     /// sequence of the set (an invoice number no column owns, one a default names without
@@ -157,25 +202,5 @@ extension DataOnlyRestore {
             try connection.execute("SELECT pg_catalog.setval(\(try connection.quoteLiteral(sequence))::pg_catalog.regclass, \(value), true)")
         }
         return seen
-    }
-}
-
-/// Where a sequence stands, as the next value `nextval()` would hand out.
-struct SequencePosition: Equatable {
-    let lastValue: Int64
-    let isCalled: Bool
-    let increment: Int64
-
-    /// The value the next `nextval()` returns (saturating at the type's ends).
-    var next: Int64 {
-        guard isCalled else { return lastValue }
-        let (sum, overflow) = lastValue.addingReportingOverflow(increment)
-        return overflow ? (increment > 0 ? .max : .min) : sum
-    }
-
-    /// Whether this sequence would hand out a value `other` has already handed out (or will
-    /// hand out before this one's next): behind it in the sequence's own direction.
-    func isBehind(_ other: SequencePosition) -> Bool {
-        increment >= 0 ? next < other.next : next > other.next
     }
 }

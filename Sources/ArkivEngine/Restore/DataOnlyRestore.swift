@@ -49,7 +49,9 @@ struct DataOnlyRestore {
             // The set's large objects come along unless only some tables were asked for.
             let objects = options.tables.isEmpty ? plan.largeObjects : nil
             if objects != nil { problems += try largeObjectProblems(plan, on: connection) }
-            let checked = try check(selected, setTables: setTables, on: connection, problems: problems)
+            let checked = try check(selected, setTables: setTables, plan: plan,
+                                    recordedExtensions: Dictionary(set.manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }),
+                                    on: connection, problems: problems)
             endPhase("preflight")
             reporter.log("start", "loading the data of \(set.manifest.backupID) into \(connection.target): \(checked.loads.count) tables, one transaction",
                          fields: ["set": set.manifest.backupID, "database": connection.database])
@@ -68,6 +70,8 @@ struct DataOnlyRestore {
             endPhase("data")
             try prove(checked.loads, keysOf: checked.roots, on: connection)
             endPhase("checks")
+            try refresh(checked.refreshes, on: connection)
+            endPhase("materialized views")
             // Last before COMMIT: setval is not transactional, and moving a sequence forward is
             // harmless should the COMMIT itself fail.
             try moveSequences(of: checked.roots, states: plan.sequences, on: connection)
@@ -91,6 +95,8 @@ struct DataOnlyRestore {
         /// The loaded tables' partition roots (the tables themselves when not partitions).
         let roots: [String]
         let cycleKeys: [LoadOrder.ForeignKey]
+        /// The loaded schemas' materialized views, in dependency order.
+        let refreshes: [Refresh]
     }
 
     /// Large objects keep their OIDs, which the set's oid columns point at: one the target
@@ -105,7 +111,8 @@ struct DataOnlyRestore {
     /// The compatibility check, inside the load's transaction: the target's structure read with
     /// the backup's catalog reader, every table of the set checked, every problem collected and
     /// reported at once (nothing is loaded), every accepted difference logged.
-    private func check(_ selected: [RestorePlan.TableLoad], setTables: [QualifiedName: TableInfo], on connection: Connection,
+    private func check(_ selected: [RestorePlan.TableLoad], setTables: [QualifiedName: TableInfo], plan: RestorePlan,
+                       recordedExtensions: [String: String], on connection: Connection,
                        problems found: [DataOnlyProblem]) throws -> Checked {
         var problems = found
         let renames = options.renameSchemas
@@ -120,6 +127,8 @@ struct DataOnlyRestore {
         let catalog = try CatalogReader(connection: connection).read(schemas: present)
         let names = try Self.sqlNames(connection, selected.map(targetName))
         let facts = try TargetTableFacts.read(connection, tables: Array(names.values))
+        let relocations = try ExtensionRelocation.find(
+            on: connection, wanted: recordedExtensions)
 
         var accepted: [AcceptedDifference] = []
         var loads: [Load] = []
@@ -130,7 +139,7 @@ struct DataOnlyRestore {
             }
             let outcome = ColumnCompatibility.check(
                 setTable: setTable, targetName: name, display: table, target: catalog.table(name), defaults: facts[table]?.defaults ?? [],
-                skipMissingColumns: options.skipMissingColumns, renames: renames, quote: { (try? connection.quoteIdentifier($0)) ?? $0 })
+                skipMissingColumns: options.skipMissingColumns, renames: renames, relocations: relocations, quote: { (try? connection.quoteIdentifier($0)) ?? $0 })
             problems += outcome.problems
             accepted += outcome.accepted
             if let fact = facts[table] { problems += fact.problems(table: table, truncate: options.truncate) }
@@ -144,13 +153,20 @@ struct DataOnlyRestore {
                 object: key.name, problem: "this foreign key is part of a cycle between tables and is not DEFERRABLE; only the table's owner can set it aside for the load",
                 fix: "load as the owner of \(key.child), or make the key DEFERRABLE (ALTER TABLE … ALTER CONSTRAINT … DEFERRABLE)"))
         }
+        // Every chosen schema's views (a view may read tables of another schema); with --table,
+        // those of the loaded tables' schemas.
+        let loadedSchemas = options.tables.isEmpty ? try Self.existingSchemas(connection, plan.schemas.map { renames[$0] ?? $0 })
+            : Array(Set(loads.map { targetName($0.plan).schema })).sorted()
+        let refreshes = try self.refreshes(of: loadedSchemas, plan: plan, on: connection)
+        problems += refreshes.problems
         guard problems.isEmpty else { throw RestoreError.incompatible(problems.sorted { $0.object < $1.object }) }
         for difference in accepted {
             reporter.log("accepted", difference.description,
                          fields: ["object": difference.object, "difference": difference.difference, "handling": difference.handling])
         }
         let byTable = Dictionary(uniqueKeysWithValues: loads.map { ($0.table, $0) })
-        return Checked(loads: order.tables.compactMap { byTable[$0] }, facts: facts, roots: rootTables, cycleKeys: order.cycleKeys)
+        return Checked(loads: order.tables.compactMap { byTable[$0] }, facts: facts, roots: rootTables, cycleKeys: order.cycleKeys,
+                       refreshes: refreshes.refreshes)
     }
 
     /// The set's tables to load: every table of the chosen schemas, or the `--table` ones.

@@ -51,8 +51,9 @@ public struct DataOnlyVerifier {
         try connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         defer { try? connection.rollback() }
 
-        var setTables: [TableInfo] = [], setDDL: [DDLStatement] = []
+        var setTables: [TableInfo] = [], setDDL: [DDLStatement] = [], sequences: [SequenceState] = []
         for schema in chosen {
+            sequences += try opened.json([SequenceState].self, schema: schema, member: SetFiles.sequencesMember)
             setTables += try opened.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
             setDDL += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
             setDDL += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
@@ -106,16 +107,27 @@ public struct DataOnlyVerifier {
         // A partition's keys are its root's.
         let roots = Array(Set(try LoadOrder.roots(connection, of: loaded).values)).sorted()
         report.checks += try DatabaseChecks.foreignKeys(connection, ofTables: roots)
+        let positions = try SequenceChecks.positions(connection, schemas: present)
+        let renamed = { (name: QualifiedName) in QualifiedName(schema: renameSchemas[name.schema] ?? name.schema, name: name.name) }
+        report.checks += SequenceChecks.compare(states: sequences, actual: positions, targetName: renamed)
+        report.checks += try MaterializedViews.verify(connection, expected: (manifest.materializedViews ?? []).filter { chosen.contains($0.schema) },
+                                                      schemas: present, targetName: renamed)
+        for state in sequences where positions[renamed(state.qualifiedName)] == nil && present.contains(renamed(state.qualifiedName).schema) {
+            accepted.append(AcceptedDifference(
+                object: renamed(state.qualifiedName).description, difference: "sequence of the set, not in the target",
+                handling: "its state (last_value \(state.lastValue)) is not compared; if the application uses it under another name, set that one"))
+        }
         // Statement by statement, for the record: the names only compare when no schema was renamed.
         if renameSchemas.isEmpty {
-            let actual = catalog.preDataInOrder + catalog.postDataInOrder
-            for difference in DatabaseChecks.compareDDL(expected: setDDL, actual: actual) where !difference.passed {
-                accepted.append(AcceptedDifference(
-                    object: difference.object, difference: "\(difference.check) differs from the set's: set \(difference.expected); target \(difference.actual)",
-                    handling: "structure is not compared in a data-only check"))
-            }
+            let neutral = try PlatformDifferences(
+                actual: catalog.preDataInOrder + catalog.postDataInOrder, expected: setDDL,
+                sourceExtensions: Dictionary(manifest.extensions.map { ($0.name, $0.schema) }, uniquingKeysWith: { first, _ in first }),
+                target: connection)
+            accepted += AcceptedDifference.listing(DatabaseChecks.compareDDL(expected: neutral.expected, actual: neutral.actual),
+                                                   handling: "structure is not compared in a data-only check")
         }
-        report.accepted = accepted
+        var seen: Set<AcceptedDifference> = []
+        report.accepted = accepted.filter { seen.insert($0).inserted }
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
@@ -130,14 +142,8 @@ public struct DataOnlyVerifier {
                 handling: "content hash not comparable; rows counted"))
             return
         }
-        let format = CopyRowInspector.Format(rawValue: entry.copyFormat) ?? .text
-        let expressions = try mapping.columns.map { column in
-            let name = try connection.quoteIdentifier(column.source.name)
-            return column.handling == .converted ? "\(name)::\(column.source.type)" : name
-        }
-        let inspector = try CopyRowInspector(format: format, vectorColumns: TablePlanner.vectorColumns(table))
-        try connection.copyOut("COPY (SELECT \(expressions.joined(separator: ", ")) FROM \(sqlName)) TO STDOUT"
-                               + (format == .binary ? " (FORMAT binary)" : "")) { try inspector.inspect($0) }
+        let inspector = try DatabaseChecks.tableData(connection, sqlName: sqlName, mapping: mapping,
+                                                     format: CopyRowInspector.Format(rawValue: entry.copyFormat) ?? .text)
         report.checks += TableDataChecks.compare(sqlName, with: entry, inspector: inspector)
     }
 }

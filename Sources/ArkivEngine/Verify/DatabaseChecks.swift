@@ -83,6 +83,22 @@ enum DatabaseChecks {
         return inspector
     }
 
+    /// Rows, content hash and vector facts of a table whose structure came from elsewhere, read
+    /// as the reference's columns in the reference's order and format: a column the target
+    /// widened is cast back to the reference's type, which gives the reference's value exactly.
+    static func tableData(_ connection: Connection, sqlName: String, mapping: TableMapping, format: CopyRowInspector.Format) throws
+        -> CopyRowInspector
+    {
+        let expressions = try mapping.columns.map { column in
+            let name = try connection.quoteIdentifier(column.source.name)
+            return column.handling == .converted ? "\(name)::\(column.source.type)" : name
+        }
+        let inspector = try CopyRowInspector(format: format, vectorColumns: TablePlanner.vectorColumns(mapping.setTable))
+        try connection.copyOut("COPY (SELECT \(expressions.joined(separator: ", ")) FROM \(sqlName)) TO STDOUT"
+                               + (format == .binary ? " (FORMAT binary)" : "")) { try inspector.inspect($0) }
+        return inspector
+    }
+
     /// Constraints that are not validated (unless the source's were NOT VALID too), indexes that
     /// are not valid, foreign keys with orphans (a real anti-join, not the catalog's word),
     /// unique keys with duplicates.

@@ -47,8 +47,9 @@ public struct RestoredVerifier {
             "SELECT nspname FROM pg_catalog.pg_namespace WHERE nspname = ANY($1::text[]) ORDER BY 1", [manifest.schemas.map(\.name)])
             .rows.compactMap { $0["nspname"] }
         var expected: [DDLStatement] = []
-        var tables: [TableInfo] = []
+        var tables: [TableInfo] = [], sequences: [SequenceState] = []
         for schema in manifest.schemas.map(\.name) {
+            sequences += try opened.json([SequenceState].self, schema: schema, member: SetFiles.sequencesMember)
             expected += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.preDataMember)
             expected += try opened.json([DDLStatement].self, schema: schema, member: SetFiles.postDataMember)
             tables += try opened.json([TableInfo].self, schema: schema, member: SetFiles.tablesMember)
@@ -105,6 +106,8 @@ public struct RestoredVerifier {
                 report.checks.append(.failed("large objects", "data", expected: "\(objects.count) large objects readable", error: "\(error)"))
             }
         }
+        report.checks += try MaterializedViews.verify(connection, expected: manifest.materializedViews ?? [], schemas: schemas)
+        report.checks += SequenceChecks.compare(states: sequences, actual: try SequenceChecks.positions(connection, schemas: schemas))
         report.checks += try DatabaseChecks.integrity(connection, schemas: schemas,
                                                       expectedNotValid: DatabaseChecks.notValidConstraints(expected))
         report.seconds = Date().timeIntervalSince(started)

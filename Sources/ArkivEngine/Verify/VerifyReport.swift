@@ -12,11 +12,16 @@ public struct VerifyReport: Codable, Sendable {
         public let passed: Bool
 
         public init(object: String, check: String, expected: String, actual: String) {
+            self.init(object: object, check: check, expected: expected, actual: actual, passed: expected == actual)
+        }
+
+        /// A check whose outcome is not plain equality (a sequence ahead of the source's passes).
+        public init(object: String, check: String, expected: String, actual: String, passed: Bool) {
             self.object = object
             self.check = check
             self.expected = expected
             self.actual = actual
-            self.passed = expected == actual
+            self.passed = passed
         }
 
         /// A check that could not run, which is a difference too.
