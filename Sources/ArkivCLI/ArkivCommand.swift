@@ -58,9 +58,28 @@ public enum CommandRunner {
             // `--help` and `--version` arrive here as a help command that throws: print, exit 0.
             root.exit(withError: error)
         } catch {
-            report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(error)" : "\(error)")
+            let text = describe(error)
+            report(Interruption.shared.isRequested ? "interrupted by \(Interruption.shared.signalName): \(text)" : text)
             exit(ExitStatus.failure.rawValue)
         }
+    }
+
+    /// An error in words. Foundation's file errors print as `Error Domain=NSCocoaErrorDomain
+    /// Code=513 …`: they become the path and the system's reason.
+    static func describe(_ error: any Error) -> String {
+        guard let cocoa = error as? CocoaError else { return "\(error)" }
+        let path = cocoa.filePath ?? cocoa.url?.path ?? (cocoa.userInfo[NSFilePathErrorKey] as? String)
+        let underlying = (cocoa.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : nil }
+        let reason = underlying ?? {
+            switch cocoa.code {
+            case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or directory"
+            case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
+            case .fileWriteOutOfSpace: return "no space left on device"
+            case .fileWriteVolumeReadOnly: return "read-only file system"
+            default: return "file error \(cocoa.code.rawValue)"
+            }
+        }()
+        return path.map { "\($0): \(reason)" } ?? reason
     }
 
     static func usage(_ message: String) -> Never {

@@ -20,6 +20,13 @@ struct VerifyCommandTests {
         #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
         let written = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
         #expect((written["checks"] as? [[String: Any]])?.isEmpty == false)
+        // A report that cannot be written names the path and the reason, never Foundation's error.
+        let nowhere = base + "-no-such-folder/report.json"
+        let unwritable = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", repo, "--quick", "--report", nowhere])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("\(nowhere): no such file or directory") || unwritable.stderr.contains("\(nowhere): No such file"),
+                "\(unwritable.stderr)")
+        #expect(!unwritable.stderr.contains("NSCocoaErrorDomain"), "\(unwritable.stderr)")
 
         let set = try #require(try LocalRepository(path: repo).sets().first)
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: set.path).first { $0.hasSuffix(".arkiv") })
