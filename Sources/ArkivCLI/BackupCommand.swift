@@ -72,6 +72,9 @@ public struct BackupCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
+    @Flag(name: .customLong("allow-empty"), help: "Take the set even when the source has no tables (otherwise refused: a wrong database must not make a set that looks good).")
+    var allowEmpty = false
+
     @Option(name: .customLong("metrics-file"), help: ArgumentHelp(
         "Write the backup's Prometheus textfile here (default: the policy's [metrics] backup-file); its folder is created when missing.",
         valueName: "file"))
@@ -110,6 +113,11 @@ public struct BackupCommand: ParsableCommand {
         options.excludeSchemas = settings.list(excludeSchemas) { $0.source.excludeSchemas }
         options.excludeTableData = settings.list(excludeTableData) { $0.source.excludeTableData }
         try encryption.apply(to: &options, policy: settings.policy?.archive)
+        for recipient in options.recipients where recipient.isUnchecked {
+            FileHandle.standardError.write(Data(("arkiv-backup: warning: recipient \(recipient.keyID) is in the older form without a checksum, "
+                + "so a mistyped character in it cannot be caught; print its checked form with `arkiv recipient IDENTITY-FILE` "
+                + "where the identity lives, and use that one\n").utf8))
+        }
         // A level on the command line goes with the command line's codec, or the policy's.
         let codecName = settings.value(codec, { $0.archive.codec }, default: "zstd")
         options.codec = try Self.codecValue(codecName, level: level ?? (codec == nil ? settings.policy?.archive.level : nil))
@@ -123,6 +131,7 @@ public struct BackupCommand: ParsableCommand {
             throw ValidationError("--include-foreign-secrets needs an encrypted set: credentials are never stored in clear (drop --no-encryption)")
         }
         options.includeForeignSecrets = includeForeignSecrets
+        options.allowEmpty = allowEmpty
         options.largeObjects = settings.value(largeObjects) { $0.source.largeObjects }
         let reporter = ProgressReporter(mode: .automatic)
         let metrics = settings.value(metricsFile) { $0.backupMetricsFile }

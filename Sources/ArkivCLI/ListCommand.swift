@@ -52,6 +52,12 @@ struct ListCommand: ParsableCommand {
         let history = RepositoryHistory(repository, stateDirectory: state)
         let entries = try repository.sets(includeIncomplete: all).map { SetListing($0, in: repository, history: history) }
         print(json ? try RecordJSON.string(entries) : SetListing.table(entries))
+        let sources = Set(entries.compactMap(\.sourceIdentity))
+        if sources.count > 1 {
+            let names = Set(entries.compactMap(\.source)).sorted().joined(separator: ", ")
+            FileHandle.standardError.write(Data(("arkiv: warning: \(repository.path) holds sets of \(sources.count) sources (\(names)); "
+                + "prune applies the rules to each source's sets on its own\n").utf8))
+        }
     }
 }
 
@@ -72,6 +78,9 @@ struct SetListing: Encodable {
     let encrypted: Bool?
     let recipients: [String]?
     let database: String?
+    /// `database on host:port`, and the identity sets are grouped by for retention.
+    let source: String?
+    let sourceIdentity: String?
     let lastVerify: CheckSummary?
     let lastDrill: CheckSummary?
     /// Why a set's manifest could not be read, when it could not.
@@ -96,6 +105,8 @@ struct SetListing: Encodable {
         encrypted = manifest?.encryption.isEncrypted
         recipients = manifest?.encryption.recipientKeyIDs
         database = manifest?.source.database
+        source = manifest?.source.summary
+        sourceIdentity = manifest?.source.identity
         lastVerify = history.verifications(of: entry.id).last.map(CheckSummary.init)
         lastDrill = history.drills(of: entry.id).last.map(CheckSummary.init)
         self.problem = problem
@@ -103,9 +114,9 @@ struct SetListing: Encodable {
 
     static func table(_ entries: [SetListing], now: Date = Date()) -> String {
         guard !entries.isEmpty else { return "no backup sets" }
-        let header = ["ID", "AGE", "SIZE", "LABEL", "PINNED", "LAST VERIFY", "LAST DRILL", "STATE"]
+        let header = ["ID", "AGE", "SIZE", "LABEL", "SOURCE", "PINNED", "LAST VERIFY", "LAST DRILL", "STATE"]
         let rows = entries.map { entry -> [String] in
-            [entry.id, age(since: entry.createdAt, now: now), ProgressReporter.bytes(Int64(entry.bytes)), entry.label ?? "-",
+            [entry.id, age(since: entry.createdAt, now: now), ProgressReporter.bytes(Int64(entry.bytes)), entry.label ?? "-", entry.source ?? "-",
              entry.pinned ? "yes" : "", entry.lastVerify?.text(now: now) ?? "-", entry.lastDrill?.text(now: now) ?? "-",
              entry.problem != nil ? "unreadable manifest" : entry.complete ? "complete" : "INCOMPLETE"]
         }

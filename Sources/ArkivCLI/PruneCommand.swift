@@ -148,7 +148,8 @@ struct Pruner {
         let lock = try repository.lock(command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
         defer { lock.release() }
         let entries = Dictionary(uniqueKeysWithValues: try repository.sets(includeIncomplete: true).map { ($0.id, $0) })
-        let plan = Retention.plan(try repository.retentionCandidates(), policy: policy)
+        let candidates = try repository.retentionCandidates()
+        let plan = Retention.plan(candidates, policy: policy)
         var result = Result(
             repository: repository.path, dryRun: dryRun, policy: Self.describe(policy),
             sets: plan.decisions.map { decision in
@@ -156,12 +157,30 @@ struct Pruner {
                            pinned: decision.candidate.pinned, bytes: entries[decision.id]?.totalBytes ?? 0,
                            action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
             })
+        // A pin that cannot be read counts as a pin; the plan says why, so someone looks.
+        for index in result.sets.indices where result.sets[index].pinned == true {
+            guard let id = try? BackupID(parsing: result.sets[index].id),
+                  case .unreadableRecord = repository.pinState(of: id, pinnedAtBackup: false) else { continue }
+            let state = repository.pinState(of: id, pinnedAtBackup: false).description
+            result.sets[index].reasons = result.sets[index].reasons.map { $0 == RetentionReason.pinned.description ? "pinned: \(state)" : $0 }
+        }
         // A set being read is kept whatever the rules say; the next prune takes it.
         for (index, decision) in plan.decisions.enumerated() where !decision.keep {
             if case .inUse(let holders) = repository.readers(of: decision.id) { result.sets[index].keep(inUseBy: holders) }
         }
+        // Sets exist but not one can be read: the rules have nothing to stand on. Keep everything.
+        let unreadable = candidates.contains(where: \.complete) && !candidates.contains { $0.complete && $0.isReadable }
+        if unreadable {
+            for index in result.sets.indices where result.sets[index].action == "remove" {
+                result.sets[index].action = "keep"
+                result.sets[index].reasons = ["no set's manifest can be read: nothing is removed"] + result.sets[index].reasons.map { "otherwise: " + $0 }
+            }
+            result.failure = "not one set's manifest in \(repository.path) can be read (damaged, replaced, or not written by arkiv); "
+                + "nothing was removed: look with arkiv list and arkiv-verify archive"
+        }
         print(Self.table(result))
         print("")
+        if unreadable { return result }
         let toRemove = result.sets.filter { $0.action == "remove" }
         let bytes = toRemove.reduce(0) { $0 + $1.bytes }
         if dryRun {

@@ -29,10 +29,11 @@ public struct ConnectionTarget: Sendable, CustomStringConvertible {
             guard let options = PQconninfoParse(conninfo, &errorMessage) else {
                 let reason = errorMessage.map { String(cString: $0) } ?? "unparseable connection string"
                 errorMessage.map { PQfreemem($0) }
-                // libpq's parse errors quote the offending keyword, never the values.
+                // libpq's parse errors quote the offending part, which may be the whole URL or
+                // the password itself: redacted before the message exists.
                 throw PostgresError(
                     kind: .connection,
-                    message: "invalid connection string: \(reason.trimmingTrailingNewlines())",
+                    message: "invalid connection string: \(Self.redactUnparsed(reason.trimmingTrailingNewlines(), conninfo: conninfo))",
                     hint: "use a URL like postgresql://user@host:5432/dbname or key=value pairs")
             }
             defer { PQconninfoFree(options) }
@@ -66,6 +67,31 @@ public struct ConnectionTarget: Sendable, CustomStringConvertible {
     /// The same server and credentials, another database.
     public func database(_ name: String) throws(PostgresError) -> ConnectionTarget {
         try ConnectionTarget(conninfo, overrides: overrides.filter { $0.0 != "dbname" } + [("dbname", name)])
+    }
+
+    /// A parse error of a string libpq could not parse, without anything that may be its password:
+    /// every candidate replaced, and a quoted part that still holds a piece of one dropped.
+    static func redactUnparsed(_ message: String, conninfo: String) -> String {
+        var candidates = [rawURLPassword(conninfo), ProcessInfo.processInfo.environment["PGPASSWORD"]].compactMap { $0 }
+        candidates += candidates.compactMap { $0.removingPercentEncoding }
+        // password=… in key=value form or in a URL's query, up to the next separator.
+        var rest = Substring(conninfo)
+        while let range = rest.range(of: "password=") {
+            let value = rest[range.upperBound...].prefix { $0 != " " && $0 != "&" && $0 != "'" }
+            candidates.append(String(value))
+            rest = rest[range.upperBound...]
+        }
+        var text = message
+        for secret in Set(candidates.filter { !$0.isEmpty }).sorted(by: { $0.count > $1.count }) {
+            text = text.replacingOccurrences(of: secret, with: "********")
+        }
+        let pieces = candidates.filter { $0.count >= 4 }.flatMap { secret in
+            (0...(secret.count - 4)).map { String(secret.dropFirst($0).prefix(4)) }
+        }
+        if pieces.contains(where: text.contains), let first = text.firstIndex(of: "\""), let last = text.lastIndex(of: "\""), first < last {
+            text = String(text[...first]) + "…" + String(text[last...])
+        }
+        return text
     }
 
     /// The password exactly as written in `scheme://user:password@host…`, if there is one.

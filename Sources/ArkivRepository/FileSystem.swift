@@ -5,8 +5,10 @@ import Foundation
 /// Foundation's file APIs hide fsync and errno; a backup tool needs both: a file is durable only
 /// after fsync of itself and of its directory, and "disk full" must be told apart from the rest.
 enum FileSystem {
+    /// Every open inside a repository: `O_NOFOLLOW`, so a planted symbolic link is refused
+    /// (`ELOOP`) instead of followed to a file elsewhere.
     static func openForWriting(_ path: String, exclusive: Bool = true, mode: mode_t = 0o600) throws(RepositoryError) -> Int32 {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (exclusive ? O_EXCL : O_TRUNC)
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (exclusive ? O_EXCL : O_TRUNC)
         let fd = open(path, flags, mode)
         guard fd >= 0 else { throw .io(operation: "create", path: path, errno: errno) }
         return fd
@@ -56,6 +58,39 @@ enum FileSystem {
         return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// The names in a directory (not `.`/`..`), with the system's reason when it cannot be read.
+    static func list(_ directory: String) throws(RepositoryError) -> [String] {
+        guard let handle = opendir(directory) else { throw .io(operation: "list", path: directory, errno: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// A small file's bytes, read without following a link, at most `limit` bytes (nil: larger).
+    static func readSmall(_ path: String, limit: Int) throws(RepositoryError) -> Data? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw .io(operation: "read", path: path, errno: errno) }
+        defer { close(fd) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+            if data.count > limit { return nil }
+        }
+    }
+
     static func exists(_ path: String) -> Bool {
         var info = stat()
         return lstat(path, &info) == 0
@@ -71,7 +106,15 @@ enum FileSystem {
     static func writeAtomically(_ data: Data, to path: String) throws(RepositoryError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
-        let fd = try openForWriting(temporary, exclusive: false)
+        // Never through a planted link (O_NOFOLLOW), and never into a file that has another name
+        // too (a hard link to a file elsewhere): checked before a byte is changed.
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .io(operation: "create", path: temporary, errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink == 1, ftruncate(fd, 0) == 0 else {
+            close(fd)
+            throw .io(operation: "create (it exists and is not arkiv's own temporary file)", path: temporary, errno: EEXIST)
+        }
         var closed = false
         do throws(RepositoryError) {
             var failure: RepositoryError?

@@ -47,13 +47,7 @@ public struct LocalRepository: Sendable {
 
     /// Every set folder, oldest first; incomplete ones only when asked for.
     public func sets(includeIncomplete: Bool = false) throws(RepositoryError) -> [SetEntry] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: path)
-        } catch {
-            throw .io(operation: "list", path: path, errno: (error as NSError).code == 0 ? EIO : Int32((error as NSError).code))
-        }
-        return names.compactMap { name -> SetEntry? in
+        return try FileSystem.list(path).compactMap { name -> SetEntry? in
             // A symbolic link named like a set is not one of ours: never listed, restored or pruned.
             guard let id = try? BackupID(parsing: name), FileSystem.isRealDirectory(path + "/" + name) else { return nil }
             let entry = SetEntry(id: id, path: path + "/" + name)
@@ -100,7 +94,7 @@ extension SetEntry {
         guard let size = FileSystem.size(manifestPath) else {
             throw RepositoryError.io(operation: "read", path: manifestPath, errno: ENOENT)
         }
-        guard size <= ManifestCodec.maximumSize, let data = FileManager.default.contents(atPath: manifestPath) else {
+        guard size <= ManifestCodec.maximumSize, let data = try FileSystem.readSmall(manifestPath, limit: ManifestCodec.maximumSize) else {
             throw ArchiveError.invalidManifest(file: manifestPath, detail: "unreadable, or larger than \(ManifestCodec.maximumSize) bytes")
         }
         let sealed = try ManifestCodec.decode(data, file: manifestPath)

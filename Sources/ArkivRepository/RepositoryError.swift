@@ -5,6 +5,8 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
     /// Another process holds the repository lock.
     case locked(repository: String, holder: LockHolder?)
     case notADirectory(String)
+    /// One of the repository's own folders (leases, pins, verifications, drills) is a link or a file.
+    case notARealDirectory(String)
     case invalidBackupID(String, reason: String)
     case setNotFound(repository: String, id: String)
     case setIncomplete(repository: String, id: String)
@@ -21,6 +23,9 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
             return "repository \(repository) is locked by \(who); wait for it to finish, or if that process is gone on another host, remove \(repository)/lock"
         case .notADirectory(let path):
             return "\(path) is not a directory: give --repo a directory (it is created if missing)"
+        case .notARealDirectory(let path):
+            return "\(path) is not a plain directory (a symbolic link, or a file): arkiv keeps its records there and never follows "
+                + "a link inside a repository; look at it, then remove it (arkiv makes the folder again)"
         case .invalidBackupID(let id, let reason):
             return "\(id.debugDescription) is not a backup id (\(reason)); ids look like 20261125T031500Z-4f9a1c, see `arkiv list`"
         case .setNotFound(let repository, let id):
@@ -34,6 +39,13 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
         case .io(let operation, let path, let code):
             if code == ENOSPC {
                 return "disk full while trying to \(operation) \(path): free space on that filesystem; nothing partial is kept"
+            }
+            if code == ELOOP || code == EMLINK {
+                return "could not \(operation) \(path): it is a symbolic link, and arkiv never follows a link inside a repository "
+                    + "(someone may be trying to make it write or delete a file elsewhere); look at it, then remove it"
+            }
+            if code == EACCES || code == EPERM {
+                return "could not \(operation) \(path): permission denied (run as the repository's owner, or give this user access)"
             }
             return "could not \(operation) \(path): \(String(cString: strerror(code)))"
         }

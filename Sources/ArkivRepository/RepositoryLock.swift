@@ -27,7 +27,7 @@ public final class RepositoryLock: @unchecked Sendable {
     /// run must fail fast, exit 4, not queue up behind the first).
     init(repository: String, command: String) throws(RepositoryError) {
         let path = repository + "/lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .io(operation: "open the lock file", path: path, errno: errno) }
         let previous = Self.readHolder(fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

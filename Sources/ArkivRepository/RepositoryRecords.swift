@@ -16,14 +16,16 @@ enum RepositoryRecords {
         return decoder
     }()
 
-    /// `<repository>/<folder>`, created (mode 0700) when missing.
+    /// `<repository>/<folder>`, created (mode 0700) when missing; refused by name when it is
+    /// a symbolic link or a file (records written through a link would land elsewhere).
     static func folder(_ name: String, in repository: String) throws(RepositoryError) -> String {
         let path = repository + "/" + name
-        if !FileSystem.isDirectory(path) {
+        if !FileSystem.exists(path) {
             guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
                 throw .io(operation: "create directory", path: path, errno: errno)
             }
         }
+        guard FileSystem.isRealDirectory(path) else { throw .notARealDirectory(path) }
         return path
     }
 
@@ -38,18 +40,17 @@ enum RepositoryRecords {
     /// A record, nil when absent; throws when present but unreadable (callers decide what that means).
     static func read<Record: Decodable>(_ type: Record.Type, at path: String) throws(RepositoryError) -> Record? {
         guard FileSystem.exists(path) else { return nil }
-        guard let size = FileSystem.size(path), size <= 1 << 20, let data = FileManager.default.contents(atPath: path) else {
-            throw .io(operation: "read", path: path, errno: EIO)
-        }
+        guard let data = try FileSystem.readSmall(path, limit: 1 << 20) else { throw .io(operation: "read", path: path, errno: EFBIG) }
         do { return try decoder.decode(type, from: data) } catch {
             throw .io(operation: "parse", path: path, errno: EINVAL)
         }
     }
 
-    /// The `.json` files of a folder, by name (names start with a UTC timestamp: oldest first).
+    /// The `.json` files of a folder, by name (names start with a UTC timestamp: oldest first);
+    /// none when the folder is missing, or is not a plain directory (never listed through a link).
     static func names(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
-            .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
+        guard FileSystem.isRealDirectory(folder) else { return [] }
+        return ((try? FileSystem.list(folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted()
     }
 }
 
@@ -58,6 +59,7 @@ enum RepositoryRecords {
 /// written atomically.
 public enum RecordFiles {
     public static func write(_ data: Data, named name: String, in folder: String) throws(RepositoryError) {
+        if FileSystem.exists(folder) && !FileSystem.isRealDirectory(folder) { throw .notARealDirectory(folder) }
         var missing: [String] = []
         var path = folder
         while !path.isEmpty, path != "/", !FileSystem.isDirectory(path) {

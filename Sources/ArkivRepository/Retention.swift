@@ -7,12 +7,19 @@ public struct RetentionCandidate: Sendable, Equatable {
     /// Pinned at backup time or later (`arkiv pin`); nil when the manifest could not be read, so
     /// nobody can tell: such a set is kept.
     public let pinned: Bool?
+    /// Which database the set is of (`Manifest.Source.identity`): retention is applied to each
+    /// source on its own, so a backup of another database never pushes this one's sets out.
+    public let source: String?
 
-    public init(id: BackupID, complete: Bool, pinned: Bool?) {
+    public init(id: BackupID, complete: Bool, pinned: Bool?, source: String? = nil) {
         self.id = id
         self.complete = complete
         self.pinned = pinned
+        self.source = source
     }
+
+    /// Its manifest could be read and describes this set's files.
+    public var isReadable: Bool { pinned != nil }
 }
 
 /// Why a set is kept or removed: every reason that applies is listed, so a plan can be audited.
@@ -20,6 +27,8 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
     case pinned
     case newestComplete
     case unreadableManifest
+    /// Its id is later than now: a wrong clock or a planted folder. Kept, counted by no rule.
+    case future
     /// One of the newest `count` sets; `rank` is its place among them (1 = newest).
     case last(rank: Int, count: Int)
     /// The newest set of its hour/day/week/month/year (`period`, e.g. `2026-W47`).
@@ -37,7 +46,9 @@ public enum RetentionReason: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .pinned: return "pinned"
         case .newestComplete: return "newest complete set"
-        case .unreadableManifest: return "manifest unreadable: kept until someone looks (arkiv-verify archive)"
+        case .unreadableManifest:
+            return "manifest unreadable or not this set's: kept until someone looks (arkiv-verify archive), counted by no rule"
+        case .future: return "dated in the future (a wrong clock, or not written by arkiv): kept, counted by no rule"
         case .last(let rank, let count): return "keep-last (\(rank) of \(count))"
         case .bucket(let bucket, let period, let rank, let count): return "keep-\(bucket.rawValue) \(period) (\(rank) of \(count))"
         case .oldest(let bucket): return "oldest set while keep-\(bucket.rawValue) has room"
@@ -100,30 +111,53 @@ public struct RetentionPlan: Sendable, Equatable {
 
 /// Retention in the manner of restic's `forget`, decided without touching the disk.
 ///
+/// Each source database's sets are judged on their own (restic groups by host and paths).
 /// Complete sets are walked newest first. keep-last keeps the newest N; each calendar rule keeps
 /// the newest set of each of the N most recent periods that have a set (periods without a set
 /// are not counted); keep-within keeps every set at most that much older than the newest set
 /// (not than now: a repository whose backups stopped keeps its history). A rule that still has
 /// room when the walk reaches the oldest set keeps that one too. Whatever the rules say, pinned
-/// sets, the newest complete set and sets whose manifest cannot be read are kept. Incomplete
-/// sets count for nothing: older than the grace they are removed, younger ones are left alone.
+/// sets and the newest complete set are kept.
+///
+/// When in doubt, keep, but never let doubt decide for others: a set whose manifest cannot be
+/// read (or is another set's), and a set dated in the future, is kept and counts for nothing: it
+/// takes no keep-last place, is not "the newest", and anchors no keep-within window. Incomplete
+/// sets count for nothing either: older than the grace they are removed, younger ones are left.
 public enum Retention {
+    /// How far ahead of now an id may be before it counts as "in the future" (clocks drift).
+    public static let futureTolerance: TimeInterval = 3600
+
     public static func plan(_ candidates: [RetentionCandidate], policy: RetentionPolicy, now: Date = Date()) -> RetentionPlan {
         let newestFirst = candidates.sorted { $0.id > $1.id }
-        let complete = newestFirst.filter(\.complete)
+        var decisions: [BackupID: RetentionDecision] = [:]
+        let inFuture = { (set: RetentionCandidate) in set.id.createdAt.timeIntervalSince(now) > futureTolerance }
+        let counted = newestFirst.filter { $0.complete && $0.isReadable && !inFuture($0) }
+        for group in Dictionary(grouping: counted, by: { $0.source ?? "" }).values {
+            for decision in walk(group, policy: policy) { decisions[decision.id] = decision }
+        }
+        for set in newestFirst where set.complete && decisions[set.id] == nil {
+            let reasons: [RetentionReason] = set.isReadable ? [.future] + (set.pinned == true ? [.pinned] : []) : [.unreadableManifest]
+            decisions[set.id] = RetentionDecision(candidate: set, keep: true, reasons: reasons)
+        }
+        for set in newestFirst where !set.complete {
+            let young = now.timeIntervalSince(set.id.createdAt) < policy.incompleteGrace
+            decisions[set.id] = RetentionDecision(
+                candidate: set, keep: young,
+                reasons: [young ? .incompleteWithinGrace(policy.incompleteGrace) : .incompleteExpired(policy.incompleteGrace)])
+        }
+        return RetentionPlan(decisions: newestFirst.compactMap { decisions[$0.id] })
+    }
+
+    /// The rules over one source's readable complete sets, newest first.
+    private static func walk(_ complete: [RetentionCandidate], policy: RetentionPolicy) -> [RetentionDecision] {
         let newest = complete.first?.id.createdAt
         var lastLeft = max(0, policy.keepLast ?? 0)
         var bucketLeft = Dictionary(uniqueKeysWithValues: RetentionBucket.allCases.map { ($0, max(0, $0.count(in: policy) ?? 0)) })
         var lastPeriod: [RetentionBucket: String] = [:]
-        var decisions: [BackupID: RetentionDecision] = [:]
-
+        var decisions: [RetentionDecision] = []
         for (index, set) in complete.enumerated() {
             var reasons: [RetentionReason] = []
-            switch set.pinned {
-            case .some(true): reasons.append(.pinned)
-            case .none: reasons.append(.unreadableManifest)
-            case .some(false): break
-            }
+            if set.pinned == true { reasons.append(.pinned) }
             if index == 0 { reasons.append(.newestComplete) }
             if let within = policy.keepWithin, let newest, newest.timeIntervalSince(set.id.createdAt) <= within {
                 reasons.append(.within(within))
@@ -146,15 +180,9 @@ public enum Retention {
                 bucketLeft[bucket] = left - 1
             }
             let keep = !reasons.isEmpty
-            decisions[set.id] = RetentionDecision(candidate: set, keep: keep, reasons: keep ? reasons : [.noRule])
+            decisions.append(RetentionDecision(candidate: set, keep: keep, reasons: keep ? reasons : [.noRule]))
         }
-        for set in newestFirst where !set.complete {
-            let young = now.timeIntervalSince(set.id.createdAt) < policy.incompleteGrace
-            decisions[set.id] = RetentionDecision(
-                candidate: set, keep: young,
-                reasons: [young ? .incompleteWithinGrace(policy.incompleteGrace) : .incompleteExpired(policy.incompleteGrace)])
-        }
-        return RetentionPlan(decisions: newestFirst.compactMap { decisions[$0.id] })
+        return decisions
     }
 }
 

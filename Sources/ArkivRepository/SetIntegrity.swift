@@ -59,6 +59,14 @@ extension SetEntry {
         return problems
     }
 
+    /// Every file the manifest lists is in the folder with its size: the cheap half of
+    /// `checkFiles`, for prune, which must tell a real set from a planted manifest.
+    public func filesPresent(as manifest: Manifest) -> Bool {
+        !manifest.files.isEmpty && manifest.files.allSatisfy { file in
+            (try? SetWriter.checkFileName(file.name)) != nil && FileSystem.size(filePath(file.name)).map { UInt64($0) == file.bytes } == true
+        }
+    }
+
     /// Hex SHA-256 of a file, read in 1 MiB blocks.
     static func sha256(ofFile path: String) throws -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -101,7 +101,7 @@ extension LocalRepository {
         let fd: Int32
         do throws(RepositoryError) {
             _ = try RepositoryRecords.folder(SetLease.folderName, in: path)
-            fd = open(file, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+            fd = open(file, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
             guard fd >= 0 else { throw .io(operation: "open the reader lease", path: file, errno: errno) }
         } catch {
             guard case .io(_, _, let code) = error, SetLease.meansReadOnly(code) else { throw error }

@@ -49,6 +49,10 @@ extension LocalRepository {
 
     /// The set's pin, from its manifest's flag and any later record.
     public func pinState(of id: BackupID, pinnedAtBackup: Bool) -> PinState {
+        let folder = path + "/" + Self.pinsFolder
+        if FileSystem.exists(folder) && !FileSystem.isRealDirectory(folder) {
+            return .unreadableRecord(RepositoryError.notARealDirectory(folder).description)
+        }
         let record: PinRecord?
         do { record = try RepositoryRecords.read(PinRecord.self, at: pinRecordPath(id)) } catch {
             return .unreadableRecord(error.description)

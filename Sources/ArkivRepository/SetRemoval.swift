@@ -37,7 +37,7 @@ extension LocalRepository {
     private func claimLease(of id: BackupID) throws(RepositoryError) -> Int32 {
         _ = try RepositoryRecords.folder(SetLease.folderName, in: path)
         let file = leasePath(id)
-        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .io(operation: "open the reader lease", path: file, errno: errno) }
         guard SetLease.lock(fd, LOCK_EX | LOCK_NB) else {
             let code = errno
@@ -52,7 +52,7 @@ extension LocalRepository {
     /// Who reads the set right now, for prune's plan; changes nothing (a set never read has no
     /// lease file, and none is created here).
     public func readers(of id: BackupID) -> SetReaders {
-        let fd = open(leasePath(id), O_RDONLY | O_CLOEXEC)
+        let fd = open(leasePath(id), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard fd >= 0 else { return .free }
         defer { close(fd) }
         guard SetLease.lock(fd, LOCK_EX | LOCK_NB) else {
@@ -64,11 +64,7 @@ extension LocalRepository {
 
     /// Deletes everything below `folder` without following symbolic links.
     private static func removeContents(of folder: String) throws(RepositoryError) {
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw .io(operation: "list", path: folder, errno: EIO)
-        }
-        for name in names {
+        for name in try FileSystem.list(folder) {
             let child = folder + "/" + name
             if FileSystem.isRealDirectory(child) {
                 try removeContents(of: child)
@@ -101,10 +97,13 @@ extension LocalRepository {
     public func retentionCandidates() throws(RepositoryError) -> [RetentionCandidate] {
         try sets(includeIncomplete: true).map { entry in
             guard entry.isComplete else { return RetentionCandidate(id: entry.id, complete: false, pinned: false) }
-            guard let manifest = try? entry.readManifest().manifest else {
+            // Readable means: it parses, it is this folder's, and the files it lists are there with
+            // their sizes. (Authenticating it needs the data key, which the backup host lacks.)
+            guard let manifest = try? entry.readManifest().manifest, entry.filesPresent(as: manifest) else {
                 return RetentionCandidate(id: entry.id, complete: true, pinned: nil)
             }
-            return RetentionCandidate(id: entry.id, complete: true, pinned: pinState(of: entry.id, pinnedAtBackup: manifest.pinned).isPinned)
+            return RetentionCandidate(id: entry.id, complete: true, pinned: pinState(of: entry.id, pinnedAtBackup: manifest.pinned).isPinned,
+                                      source: manifest.source.identity)
         }
     }
 }

@@ -52,11 +52,13 @@ extension LocalRepository {
     }
 
     /// Removes a removed set's verification records and pin record: they describe nothing now.
+    /// Only inside the repository's own plain folders: through a planted link to another
+    /// folder, unlink would delete files there.
     func forgetRecords(of id: BackupID) {
         let folder = path + "/" + Self.verificationsFolder
         for name in RepositoryRecords.names(in: folder) where name.hasSuffix("-" + id.rawValue + ".json") {
             unlink(folder + "/" + name)
         }
-        unlink(pinRecordPath(id))
+        if FileSystem.isRealDirectory(path + "/" + Self.pinsFolder) { unlink(pinRecordPath(id)) }
     }
 }

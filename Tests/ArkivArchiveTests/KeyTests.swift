@@ -10,7 +10,7 @@ struct KeyTests {
     func recipientEncoding() throws {
         let identity = try Identity.generate()
         let text = identity.recipient.description
-        #expect(text.hasPrefix("arkiv1pub-") && text.count == 10 + 43)
+        #expect(text.hasPrefix("arkiv1pub-") && text.count == 10 + 48, "the key and a 4-byte checksum")
         #expect(try Recipient(text) == identity.recipient)
         #expect(try Recipient("  \(text)\n") == identity.recipient)
         #expect(identity.keyID.description.count == 16)
@@ -82,6 +82,16 @@ struct KeyTests {
             #expect(try KeyWrap.unwrap(decoded, identities: identities).secret.isEqual(to: dataKey.secret))
         }
         #expect(try KeyWrap.unwrap(decoded, identities: [], passphrase: passphrase).secret.isEqual(to: dataKey.secret))
+    }
+
+    @Test("a set wrapped before the one passphrase rule, for a passphrase with its line ending, opens with the passphrase alone")
+    func passphraseWithLineEnding() throws {
+        let dataKey = try DataKey.generate()
+        for ending in ["\n", "\r\n"] {
+            let wrapped = try KeyWrap.wrap(dataKey, for: [], passphrase: SecureBytes(utf8: "staple" + ending), scrypt: Self.fastScrypt)
+            #expect(try KeyWrap.unwrap(wrapped, identities: [], passphrase: SecureBytes(utf8: "staple")).secret.isEqual(to: dataKey.secret))
+            #expect(throws: ArchiveError.self) { _ = try KeyWrap.unwrap(wrapped, identities: [], passphrase: SecureBytes(utf8: "stapler")) }
+        }
     }
 
     @Test("a wrong identity gets an error naming the set's key ids and the given key id")

@@ -75,3 +75,58 @@ struct DrillCommandTests {
         #expect(bad.status == 2 && bad.stderr.contains("--maintenance-work-mem takes a size"), "\(bad.stderr)")
     }
 }
+
+/// A drill drops only what it made: never a database an earlier drill was told to keep (someone
+/// may be working in it), never one without its mark; always its own leftovers.
+@Suite("Drill scratch ownership")
+struct DrillOwnershipTests {
+    @Test("drill --keep, work in that database, drill again: the kept database and the work survive; a leftover of a drill killed during verify is dropped; a database without a drill's mark is left alone",
+          arguments: [TestServer.pg16])
+    func dropsOnlyItsOwn(server: TestServer) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-drill-own-\(UUID().uuidString)").path
+        let identity = base + "-identity", repo = base + "-repo"
+        let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let environment = ["SOURCE_URL": try server.url(database: "workspace"), "DRILL_SERVER": try server.url()]
+        #expect(try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", repo, "--recipient", recipient, "--schema", "flow"],
+                                  environment: environment).status == 0)
+        let drill = { (extra: [String]) throws -> (ProcessOutcome, String?) in
+            let outcome = try runExecutable("arkiv-drill", ["--repo", repo, "--target-env", "DRILL_SERVER", "--identity", identity, "--json"] + extra,
+                                            environment: environment)
+            let report = try? JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+            return (outcome, report?["scratchDatabase"] as? String)
+        }
+        let admin = try server.connect()
+        let exists = { (name: String) in try admin.queryRow("SELECT count(*) AS n FROM pg_database WHERE datname = $1", [name]).decode(Int.self, "n") == 1 }
+
+        let (kept, keptName) = try drill(["--keep"])
+        #expect(kept.status == 0, "\(kept.stderr)")
+        let keptDatabase = try #require(keptName)
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(keptDatabase) WITH (FORCE)") }
+        try server.connect(database: keptDatabase).execute("CREATE TABLE public.my_investigation (note text); INSERT INTO public.my_investigation VALUES ('keep me')")
+
+        // A drill killed during its verification: its database, signed by a process that is gone.
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let leftover = "arkiv_drill_leftover_\(UInt32.random(in: 0...UInt32.max))", unmarked = "arkiv_drill_unmarked_\(UInt32.random(in: 0...UInt32.max))"
+        defer {
+            try? admin.execute("DROP DATABASE IF EXISTS \(leftover) WITH (FORCE)")
+            try? admin.execute("DROP DATABASE IF EXISTS \(unmarked) WITH (FORCE)")
+        }
+        try admin.execute("CREATE DATABASE \(leftover)")
+        try admin.execute("CREATE DATABASE \(unmarked)")
+        let mark = #"arkiv-restore {"at":"2026-12-01T00:00:00Z","drill":{"host":"\#(ProcessInfo.processInfo.hostName)","keep":false,"pid":\#(gone.processIdentifier)},"set":"x","state":"complete"}"#
+        try admin.execute("COMMENT ON DATABASE \(leftover) IS \(try admin.quoteLiteral(mark))")
+
+        let (again, againName) = try drill([])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(againName != keptDatabase, "every drill its own scratch database")
+        #expect(try exists(keptDatabase), "the kept database survives a later drill")
+        #expect(try server.connect(database: keptDatabase).queryRow("SELECT note FROM public.my_investigation")["note"] == "keep me")
+        #expect(try !exists(leftover), "the interrupted drill's database was dropped")
+        #expect(again.stderr.contains("dropping \(leftover)"), "\(again.stderr)")
+        #expect(try exists(unmarked), "a database without a drill's mark is not a drill's to drop")
+        #expect(try !exists(try #require(againName)), "its own scratch database is gone")
+    }
+}

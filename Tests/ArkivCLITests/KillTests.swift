@@ -200,10 +200,17 @@ struct KillTests {
             defer { try? FileManager.default.removeItem(atPath: repo) }
             let environment = try backUpBigTable(in: target, to: repo)
             let id = try #require(try LocalRepository(path: repo).sets().first).id.rawValue
-            let scratch = String(("arkiv_drill_" + id.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
+            // Every drill names its scratch database afresh: the set's name and a random suffix.
+            let prefix = String(("arkiv_drill_" + id.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(55)) + "_"
             let server = try Self.server.connect()
-            defer { try? server.execute("DROP DATABASE IF EXISTS \(try server.quoteIdentifier(scratch)) WITH (FORCE)") }
             let drill = try BackgroundProcess("arkiv-drill", ["--repo", repo, "--target-env", "TARGET_URL", "--jobs", "1"], environment: environment)
+            var found: String?
+            _ = waitUntil(timeout: 60) {
+                found = (try? server.query("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", [prefix]))?.rows.first?["datname"]
+                return found != nil || !drill.isRunning
+            }
+            let scratch = try #require(found, "the drill made no scratch database: \(drill.stderr)")
+            defer { try? server.execute("DROP DATABASE IF EXISTS \(try server.quoteIdentifier(scratch)) WITH (FORCE)") }
             try #require(try Fault.waitForCopy(server, database: scratch, application: "arkiv-restore worker", process: drill),
                          "the drill never started loading into \(scratch): \(drill.stderr)")
             drill.send(SIGKILL)

@@ -42,7 +42,7 @@ struct ListAndShowCommandTests {
         #expect(list.status == 0, "\(list.stderr)")
         let lines = list.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true)
-            == ["ID", "AGE", "SIZE", "LABEL", "PINNED", "LAST", "VERIFY", "LAST", "DRILL", "STATE"])
+            == ["ID", "AGE", "SIZE", "LABEL", "SOURCE", "PINNED", "LAST", "VERIFY", "LAST", "DRILL", "STATE"])
         let newerLine = try #require(lines.first { $0.hasPrefix(newer.rawValue) })
         let size = String(format: "%.1f KiB", Double(try synthetic.repository.set(newer.rawValue).totalBytes) / 1024)
         for text in [" 2h ", size, "pre-cutover", " yes ", "ok quick, ", "ok, 10m ago", "complete"] {

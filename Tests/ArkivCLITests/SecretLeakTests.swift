@@ -104,6 +104,47 @@ struct SecretLeakTests {
     }
 }
 
+extension SecretLeakTests {
+    @Test("malformed connection strings (a bad % escape, an unclosed [, a bad key=value) never echo the password, on the command line or through --source-env")
+    func malformedURLs() throws {
+        let secret = "Sup3rS3cretPw"
+        let urls = ["postgresql://app:\(secret)@db.internal:5432/tekup?%zz", "postgresql://app:\(secret)@[::1/tekup",
+                    "postgresql://app:\(secret)%zz@db.internal/tekup", "host=db.internal password=\(secret) port=abc =",
+                    "postgresql://app@db.internal/tekup?password=\(secret)&sslmode=%zz"]
+        for url in urls {
+            for arguments in [["arkiv-backup", "--repo", Fault.temporaryPath("repo"), "--no-encryption", "--source-env", "SOURCE_URL"],
+                              ["arkiv", "ping", "--url-env", "SOURCE_URL"]] {
+                let outcome = try runExecutable(arguments[0], Array(arguments.dropFirst()), environment: ["SOURCE_URL": url])
+                #expect(outcome.status != 0, "\(url)")
+                #expect(outcome.stderr.contains("invalid connection string") || outcome.stderr.contains("error"), "\(url): \(outcome.stderr)")
+                for piece in [secret, "Sup3r", "S3cret"] {
+                    #expect(!outcome.stderr.contains(piece) && !outcome.stdout.contains(piece), "\(arguments[0]) echoed the password of \(url): \(outcome.stderr)")
+                }
+            }
+        }
+    }
+
+    @Test("--recipients-file pointed at an identity says so and echoes no byte of the private key; nothing is written")
+    func identityAsRecipients() throws {
+        let work = Fault.temporaryPath("keys")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let identity = work + "/identity"
+        #expect(try runExecutable("arkiv", ["keygen", "-o", identity]).status == 0)
+        let keyLine = try #require(try String(contentsOfFile: identity, encoding: .utf8).split(separator: "\n").first { $0.hasPrefix("ARKIV-IDENTITY-1-") })
+        let key = String(keyLine.dropFirst("ARKIV-IDENTITY-1-".count))
+        let repo = work + "/repo"
+        let outcome = try runExecutable("arkiv-backup", ["--repo", repo, "--recipients-file", identity, "--source", "postgresql://127.0.0.1:1/none"])
+        #expect(outcome.status != 0)
+        #expect(outcome.stderr.contains("\(identity):") && outcome.stderr.contains("this is an identity (a private key), not a recipient"), "\(outcome.stderr)")
+        for start in stride(from: 0, to: key.count - 6, by: 3) {
+            let piece = String(key.dropFirst(start).prefix(6))
+            #expect(!outcome.stderr.contains(piece), "a piece of the private key in: \(outcome.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: repo))
+    }
+}
+
 private enum FileSystemCheck {
     static func isDirectory(_ path: String) -> Bool {
         var directory: ObjCBool = false

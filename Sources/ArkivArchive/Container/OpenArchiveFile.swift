@@ -13,7 +13,8 @@ final class OpenArchiveFile: @unchecked Sendable {
     let subkey: SecureBytes?
 
     init(path: String, dataKey: DataKey?) throws(ArchiveError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Never through a link: a set's files are its own (a planted link could point anywhere).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         guard descriptor >= 0 else { throw .io(path: path, operation: "open archive", errno: errno) }
         do throws(ArchiveError) {
             var status = stat()

@@ -53,6 +53,14 @@ public final class SecureBytes: @unchecked Sendable, CustomStringConvertible, Cu
         }
     }
 
+    /// A copy with `suffix` after these bytes.
+    func appending(_ suffix: [UInt8]) -> SecureBytes {
+        SecureBytes(count: count + suffix.count) { target in
+            withUnsafeBytes { target.copyMemory(from: $0) }
+            for (index, byte) in suffix.enumerated() { target[count + index] = byte }
+        }
+    }
+
     public var description: String { "SecureBytes(\(count) bytes, redacted)" }
     public var debugDescription: String { description }
 

@@ -10,11 +10,17 @@ extension Identity {
 
     /// Loads an identity, refusing a file that group or others can read.
     public static func load(path: String) throws(ArchiveError) -> Identity {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a named pipe given by mistake must not hang the command.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw .io(path: path, operation: "open identity file", errno: errno) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw .io(path: path, operation: "stat identity file", errno: errno) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw .invalidIdentity(path: path, detail: status.st_mode & S_IFMT == S_IFDIR
+                ? "it is a directory; give the identity file itself (arkiv keygen --output FILE made it)"
+                : "it is not a regular file (a pipe, socket or device); give the identity file itself")
+        }
         guard status.st_mode & 0o077 == 0 else { throw .insecureIdentityFile(path: path, mode: UInt32(status.st_mode)) }
         guard status.st_size <= 64 << 10 else { throw .invalidIdentity(path: path, detail: "file is larger than 64 KiB") }
 

@@ -66,8 +66,12 @@ public enum KeyWrap {
             tried.append("\(identity.source.map { "identity \($0)" } ?? "the identity") has key \(identity.keyID)")
         }
         if let passphrase {
-            for entry in wrapped where entry.type == .scrypt {
-                if let key = try unwrap(entry, passphrase: passphrase) { return key }
+            // Sets made before the one passphrase rule (KeySources) from an environment variable
+            // kept its trailing line ending: those forms are tried after the passphrase itself.
+            for candidate in [passphrase, passphrase.appending([0x0A]), passphrase.appending([0x0D, 0x0A])] {
+                for entry in wrapped where entry.type == .scrypt {
+                    if let key = try unwrap(entry, passphrase: candidate) { return key }
+                }
             }
             tried.append(wrapped.contains { $0.type == .scrypt } ? "the passphrase does not match" : "a passphrase was given")
         }

@@ -86,11 +86,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         /// The source database's encoding and locale, which a scratch database is created with.
         /// Absent in sets made before arkiv recorded it.
         public var locale: DatabaseLocale?
+        /// The database's OID on the source (absent in older sets).
+        public var databaseOID: UInt32?
 
         public init(
             target: String, database: String, serverVersion: String, serverVersionNumber: Int,
-            systemIdentifier: String? = nil, snapshotTime: Date? = nil, walLSN: String? = nil, locale: DatabaseLocale? = nil
+            systemIdentifier: String? = nil, snapshotTime: Date? = nil, walLSN: String? = nil, locale: DatabaseLocale? = nil,
+            databaseOID: UInt32? = nil
         ) {
+            self.databaseOID = databaseOID
             self.target = target
             self.database = database
             self.serverVersion = serverVersion
@@ -100,6 +104,22 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.walLSN = walLSN
             self.locale = locale
         }
+
+        /// `host:port` of `target` (`user@host:port/db`), without the user and the database.
+        public var hostAndPort: String {
+            let afterUser = target.split(separator: "@", maxSplits: 1).last.map(String.init) ?? target
+            return afterUser.split(separator: "/", maxSplits: 1).first.map(String.init) ?? afterUser
+        }
+
+        /// Which database this is, for telling sources apart: the cluster's system identifier
+        /// (where the role may not read it, the host and port) and the database's name. The OID
+        /// is left out: a database dropped and restored under its name is the same source.
+        public var identity: String {
+            (systemIdentifier.map { "system \($0)" } ?? hostAndPort) + " database " + database
+        }
+
+        /// For people: `tekup_db on db.internal:5432`.
+        public var summary: String { "\(database) on \(hostAndPort)" }
     }
 
     /// What `CREATE DATABASE` needs to sort and classify text as the source did.

@@ -7,6 +7,7 @@ public enum BackupError: Error, Sendable, CustomStringConvertible {
     case lockTimeout(table: String, lockTimeout: String)
     case snapshotUnavailable(reason: String)
     case noTables
+    case emptySource(database: String, schemas: [String])
     case interrupted(String)
 
     public var description: String {
@@ -28,6 +29,10 @@ public enum BackupError: Error, Sendable, CustomStringConvertible {
                 + "session-mode pooler (on Supabase: port 5432, not the transaction pooler on 6543)"
         case .noTables:
             "nothing to back up: the selected schemas hold no tables"
+        case .emptySource(let database, let schemas):
+            "database \(database) has no tables" + (schemas.isEmpty ? "" : " in \(schemas.joined(separator: ", "))")
+                + ": a backup of it would look like a good set beside the real ones. Check that the connection points at the right "
+                + "database; give --allow-empty if an empty backup is what you want"
         case .interrupted(let signal):
             "interrupted by \(signal); the unfinished set was removed"
         }

@@ -20,6 +20,9 @@ public struct BackupOptions: Sendable {
     public var pin = false
     /// How long to wait for each table's ACCESS SHARE lock, e.g. "30s".
     public var lockTimeout = "30s"
+    /// Take a set even when the source has no tables (`--allow-empty`): otherwise refused, so a
+    /// wrong connection string cannot make an empty set that looks good.
+    public var allowEmpty = false
     public var includeOwners = true
     public var includePrivileges = true
     /// Keep option values of foreign servers and user mappings that may be credentials.

@@ -54,6 +54,15 @@ public final class BackupRunner {
         for name in try catalogOptions().excludeTableData where catalog.table(name) == nil {
             throw BackupError.unknownTable(name.description)
         }
+        if catalog.tables.isEmpty && catalog.largeObjectCount == 0 && !options.allowEmpty {
+            throw BackupError.emptySource(database: source.database, schemas: schemas)
+        }
+        let others = Set(try repository.sets().compactMap { try? $0.readManifest().manifest.source }
+            .filter { $0.identity != source.identity }.map(\.summary))
+        if !others.isEmpty {
+            reporter.log("warning", "repository \(repository.path) also holds sets of \(others.sorted().joined(separator: ", ")); this backup is of "
+                         + "\(source.summary). Retention keeps each source's sets by its own rules", fields: ["sources": others.sorted()])
+        }
         guard catalog.unsupported.isEmpty else {
             throw BackupError.unsupportedObjects(catalog.unsupported.map { "\($0)" })
         }

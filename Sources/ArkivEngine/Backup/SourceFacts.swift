@@ -17,7 +17,9 @@ enum SourceFacts {
             systemIdentifier: try optional(connection, "SELECT system_identifier::text AS v FROM pg_control_system()"),
             snapshotTime: snapshotTime.flatMap { ISO8601DateFormatter().date(from: $0) },
             walLSN: try optional(connection, "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text AS v"),
-            locale: try locale(connection))
+            locale: try locale(connection),
+            databaseOID: try optional(connection, "SELECT oid::text AS v FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()")
+                .flatMap(UInt32.init))
     }
 
     /// The database's encoding and locale, named as `CREATE DATABASE` takes them. pg_database is

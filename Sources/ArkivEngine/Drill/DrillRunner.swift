@@ -47,10 +47,14 @@ public struct DrillRunner {
         let entry = lease.entry
         var report = DrillReport(set: entry.id.rawValue, startedAt: started, backupAgeSeconds: started.timeIntervalSince(entry.id.createdAt))
         report.storedBytes = UInt64(entry.totalBytes)
-        let scratch = RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_")
+        // Its own name every run: a database kept by an earlier drill (--keep), perhaps with
+        // someone's work in it, is never in the way and never dropped.
+        let scratch = String(RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_").prefix(55))
+            + "_" + String(format: "%06x", UInt32.random(in: 0..<0x1000000))
         report.scratchDatabase = scratch
+        let owner = RestoreMarker.DrillOwner(pid: getpid(), host: ProcessInfo.processInfo.hostName, keep: keepScratch)
         do {
-            try dropLeftover(scratch)
+            try dropLeftovers()
             var options = RestoreOptions(repository: repository, set: entry.id.rawValue, target: target, destination: .scratch(name: scratch))
             options.identities = identities
             options.passphrase = passphrase
@@ -61,6 +65,7 @@ public struct DrillRunner {
             options.createMissingRoles = true
             options.supabaseCompat = supabaseCompat
             options.leaveOutPlatformExtensions = true
+            options.drillOwner = owner
             let restored = try RestoreRunner(options: options, reporter: reporter).run()
             report.restoreSeconds = restored.seconds
             report.tables = restored.tables
@@ -77,7 +82,7 @@ public struct DrillRunner {
             report.error = "\(error)"
         }
         if !keepScratch {
-            report.scratchDropped = dropScratch(scratch)
+            report.scratchDropped = dropScratch(scratch, owner: owner)
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         report.passed = report.error == nil && report.differences.isEmpty && report.checks > 0
@@ -96,24 +101,37 @@ public struct DrillRunner {
         return report
     }
 
-    /// A drill killed mid-restore leaves its scratch database behind, marked by the restore.
-    /// Only such a database (same drill name, an arkiv restore marker) is dropped before starting
-    /// again; anything else under that name is left alone and the restore refuses it.
-    private func dropLeftover(_ name: String) throws {
+    /// A drill killed mid-restore or mid-verify leaves its scratch database behind, marked by the
+    /// restore with the drill that made it. Such a database, whose drill is gone and was not
+    /// told to keep it, is dropped before starting; so is an older drill's database left
+    /// incomplete (before drills signed their marker). Anything else is left alone: a kept
+    /// database, one with no arkiv marker, one a drill on another host is still using.
+    private func dropLeftovers() throws {
         let admin = try Connection(target, applicationName: "arkiv-drill")
-        let exists = try admin.queryRow("SELECT count(*) AS n FROM pg_catalog.pg_database WHERE datname = $1", [name]).decode(Int.self, "n") > 0
-        guard exists else { return }
-        let marker = try RestoreMarker.read(on: try Connection(target.database(name), applicationName: "arkiv-drill"))
-        guard let marker, marker.state == .incomplete else { return }
-        reporter.log("warning", "dropping \(name), left incomplete by an interrupted drill of \(marker.set)", fields: ["database": name])
-        try admin.execute("DROP DATABASE \(try admin.quoteIdentifier(name)) WITH (FORCE)")
+        let names = try admin.query(
+            "SELECT datname FROM pg_catalog.pg_database WHERE datname LIKE 'arkiv\\_drill\\_%' AND datallowconn ORDER BY 1").rows.compactMap { $0["datname"] }
+        for name in names {
+            guard let marker = try? RestoreMarker.read(on: try Connection(target.database(name), applicationName: "arkiv-drill")) else { continue }
+            let leftover = marker.drill.map { !$0.keep && $0.isGone } ?? (marker.state == .incomplete)
+            guard leftover else { continue }
+            reporter.log("warning", "dropping \(name), left behind by an interrupted drill of \(marker.set)", fields: ["database": name])
+            try admin.execute("DROP DATABASE \(try admin.quoteIdentifier(name)) WITH (FORCE)")
+        }
     }
 
-    /// Drops the scratch database if it exists; false when it could not be dropped.
-    private func dropScratch(_ name: String) -> Bool {
+    /// Drops the scratch database if this run made it (its marker names this drill); false
+    /// when it could not be dropped. A database this run did not make is never touched.
+    private func dropScratch(_ name: String, owner: RestoreMarker.DrillOwner) -> Bool {
         do {
             let admin = try Connection(target, applicationName: "arkiv-drill")
-            try admin.execute("DROP DATABASE IF EXISTS \(try admin.quoteIdentifier(name)) WITH (FORCE)")
+            let exists = try admin.queryRow("SELECT count(*) AS n FROM pg_catalog.pg_database WHERE datname = $1", [name]).decode(Int.self, "n") > 0
+            guard exists else { return true }
+            let marker = try RestoreMarker.read(on: try Connection(target.database(name), applicationName: "arkiv-drill"))
+            guard marker?.drill == owner else {
+                reporter.log("warning", "not dropping \(name): this drill did not make it", fields: ["database": name])
+                return false
+            }
+            try admin.execute("DROP DATABASE \(try admin.quoteIdentifier(name)) WITH (FORCE)")
             return true
         } catch {
             reporter.log("warning", "could not drop the drill's scratch database \(name): \(error)")

@@ -8,10 +8,16 @@ public enum KeySources {
         case unreadable(String, String)
         case emptyPassphrase(String)
         case noRecipients
+        /// A line of a recipients file that is not a recipient (never echoed: it may be a key).
+        case badRecipientLine(file: String, line: Int, reason: String)
+        case insecurePassphraseFile(String, mode: UInt32)
 
         public var description: String {
             switch self {
             case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
+            case .badRecipientLine(let file, let line, let reason): "\(file):\(line): \(reason)"
+            case .insecurePassphraseFile(let path, let mode):
+                "passphrase file \(path) can be read by others (mode \(String(mode & 0o777, radix: 8))): chmod 600 \(path); a passphrase is as secret as an identity"
             case .emptyPassphrase(let source): "the passphrase from \(source) is empty"
             case .noRecipients:
                 "no recipient given: pass --recipient arkiv1pub-… (see `arkiv keygen`), --recipients-file, "
@@ -24,14 +30,13 @@ public enum KeySources {
     public static func recipients(strings: [String], files: [String]) throws -> [Recipient] {
         var recipients = try strings.map { try Recipient($0) }
         for file in files {
-            let text: String
-            do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
-                throw KeyError.unreadable(file, "\(error.localizedDescription)")
-            }
-            for line in text.split(whereSeparator: \.isNewline) {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let text = String(decoding: try readKeyFile(file, limit: 1 << 20), as: UTF8.self)
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
                 if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                recipients.append(try Recipient(trimmed))
+                do { recipients.append(try Recipient(trimmed)) } catch {
+                    throw KeyError.badRecipientLine(file: file, line: number + 1, reason: error.description)
+                }
             }
         }
         // The same key twice would wrap the data key twice for nothing.
@@ -39,22 +44,56 @@ public enum KeySources {
         return recipients.filter { seen.insert($0.keyID).inserted }
     }
 
-    /// A passphrase from a file (first line, trailing newline removed) or an environment variable.
+    /// A passphrase from a file or an environment variable, by one rule for both: the text up to
+    /// the first line ending (LF or CR), which is never part of it. (Sets made before this rule
+    /// from a variable whose value ended in a line ending still open: KeyWrap tries that form.)
+    /// A file others can read is refused, like an identity file.
     public static func passphrase(file: String?, environmentVariable: String?) throws -> SecureBytes? {
+        var bytes: [UInt8]
+        let source: String
         if let file {
-            guard var data = FileManager.default.contents(atPath: file) else { throw KeyError.unreadable(file, "no such file or not readable") }
-            if let newline = data.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) { data = data.prefix(upTo: newline) }
-            guard !data.isEmpty else { throw KeyError.emptyPassphrase(file) }
-            var bytes = [UInt8](data)
-            return SecureBytes(consuming: &bytes)
+            bytes = try readKeyFile(file, limit: 64 << 10, privateOnly: true)
+            source = file
+        } else if let variable = environmentVariable {
+            bytes = Array((ProcessInfo.processInfo.environment[variable] ?? "").utf8)
+            source = "environment variable \(variable)"
+        } else {
+            return nil
         }
-        if let variable = environmentVariable {
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                throw KeyError.emptyPassphrase("environment variable \(variable)")
+        if let end = bytes.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
+            for index in end..<bytes.count { bytes[index] = 0 }
+            bytes.removeSubrange(end...)
+        }
+        guard !bytes.isEmpty else { throw KeyError.emptyPassphrase(source) }
+        return SecureBytes(consuming: &bytes)
+    }
+
+    /// A key file's bytes: a regular file (not a directory, a pipe or a device), at most `limit`
+    /// bytes, and with `privateOnly` one that group and others cannot read.
+    static func readKeyFile(_ path: String, limit: Int, privateOnly: Bool = false) throws -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { throw KeyError.unreadable(path, String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw KeyError.unreadable(path, String(cString: strerror(errno))) }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            let kind = status.st_mode & S_IFMT == S_IFDIR ? "a directory" : "not a regular file (a pipe, socket or device)"
+            throw KeyError.unreadable(path, "it is \(kind); give the file itself")
+        }
+        if privateOnly && status.st_mode & 0o077 != 0 { throw KeyError.insecurePassphraseFile(path, mode: UInt32(status.st_mode)) }
+        guard status.st_size <= limit else { throw KeyError.unreadable(path, "larger than \(limit) bytes: not a key file") }
+        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
+        var offset = 0
+        while offset < bytes.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(descriptor, base + offset, buffer.count - offset)
             }
-            return SecureBytes(utf8: value)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            offset += count
         }
-        return nil
+        return Array(bytes[0..<offset])
     }
 
     public static func identities(files: [String]) throws -> [Identity] {

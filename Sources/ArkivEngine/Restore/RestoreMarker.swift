@@ -20,9 +20,24 @@ public struct RestoreMarker: Codable, Sendable, Equatable {
     /// judges them; nil (markers before arkiv restored them on scratch) reads as not restored.
     public var owners: Bool?
     public var privileges: Bool?
+    /// Set when a drill made this database: which run, and whether it was asked to keep it. A
+    /// later drill drops only a database a drill made and did not keep, once that run is gone.
+    public var drill: DrillOwner?
+
+    public struct DrillOwner: Codable, Sendable, Equatable {
+        public var pid: Int32
+        public var host: String
+        public var keep: Bool
+
+        /// The drill that made it is not running any more (on this host: no such process).
+        var isGone: Bool {
+            host == ProcessInfo.processInfo.hostName && kill(pid, 0) != 0 && errno == ESRCH
+        }
+    }
 
     public init(set: String, state: State, at: Date, leftOut: [String]? = nil, roleMap: [String: String]? = nil,
-                owners: Bool? = nil, privileges: Bool? = nil) {
+                owners: Bool? = nil, privileges: Bool? = nil, drill: DrillOwner? = nil) {
+        self.drill = drill
         self.set = set
         self.state = state
         self.at = at

@@ -62,6 +62,8 @@ public struct RestoreOptions: Sendable {
     /// are left out, as `--supabase-compat` leaves them out, without its other changes: a
     /// drill's scratch server is plain PostgreSQL, and their objects were never in the set.
     public var leaveOutPlatformExtensions = false
+    /// The drill that runs this restore, recorded in the database's marker.
+    public var drillOwner: RestoreMarker.DrillOwner?
 
     public init(repository: String, set: String, target: ConnectionTarget, destination: Destination) {
         self.repository = repository

@@ -86,7 +86,7 @@ public final class RestoreRunner {
         let marker = { (state: RestoreMarker.State) in
             RestoreMarker(set: set.manifest.backupID, state: state, at: Date(), leftOut: leftOutKeys.isEmpty ? nil : leftOutKeys,
                           roleMap: self.options.roleMap.isEmpty ? nil : self.options.roleMap,
-                          owners: self.options.includeOwners, privileges: self.options.includePrivileges)
+                          owners: self.options.includeOwners, privileges: self.options.includePrivileges, drill: self.options.drillOwner)
         }
         try marker(.incomplete).write(on: connection)
         try prepareSession(connection)
