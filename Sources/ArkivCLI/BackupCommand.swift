@@ -2,6 +2,7 @@ import ArgumentParser
 import ArkivArchive
 import ArkivEngine
 import ArkivPostgres
+import ArkivRepository
 import Foundation
 
 /// `arkiv backup` / `arkiv-backup`: one consistent, encrypted backup set of the source.
@@ -83,6 +84,12 @@ public struct BackupCommand: ParsableCommand {
     public init() {}
 
     public func validate() throws {
+        if let label {
+            do { try BackupID.validate(label: label) } catch { throw ValidationError("--label: \(error)") }
+        }
+        if lockTimeout.range(of: #"^[0-9]+ *(us|ms|s|min|h|d)?$"#, options: .regularExpression) == nil {
+            throw ValidationError("--lock-timeout takes a duration such as 30s, 2min or 500ms, not \(lockTimeout.debugDescription)")
+        }
         if let jobs, !(1...64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if source != nil && sourceEnvironmentVariable != nil { throw ValidationError("give --source or --source-env, not both") }
         if codec != nil || level != nil { _ = try Self.codecValue(codec ?? "zstd", level: level) }

@@ -62,6 +62,9 @@ public struct PruneCommand: ParsableCommand {
         for (flag, value) in counts {
             if let value, value < 0 { throw ValidationError("\(flag) must be 0 or more, not \(value)") }
         }
+        if let incompleteGrace, incompleteGrace.seconds < RetentionPolicy.minimumIncompleteGrace {
+            throw ValidationError("--incomplete-grace must be at least 1h, as in a policy: a shorter grace could remove a backup that is still running")
+        }
     }
 
     /// The policy's `[retention]`, each rule given as a flag replacing the policy's.

@@ -2,7 +2,8 @@ import CLibPQ
 import Dispatch
 import Foundation
 
-/// SIGINT and SIGTERM, turned into cancelled queries instead of a killed process.
+/// SIGINT, SIGTERM and SIGHUP (a dropped ssh session), turned into cancelled queries instead of
+/// a killed process.
 ///
 /// A signal sets a flag and sends a cancel request for every open connection (PQcancel is the
 /// one libpq call meant for this). The running COPY or query then fails with SQLSTATE 57014,
@@ -19,12 +20,12 @@ public final class Interruption: @unchecked Sendable {
     /// Tests make private instances; the program uses `shared`.
     init() {}
 
-    /// Routes SIGINT and SIGTERM here. Call once, early in `main`.
+    /// Routes SIGINT, SIGTERM and SIGHUP here. Call once, early in `main`.
     public func installSignalHandlers() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [weak self] in self?.request(by: signalNumber) }
@@ -47,6 +48,7 @@ public final class Interruption: @unchecked Sendable {
         switch requestedBy {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
         default: return "a cancel request"
         }
     }

@@ -18,8 +18,10 @@ public struct BackupID: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     /// A new id for a set started at `date`.
     public init(date: Date = Date(), label: String? = nil) throws(RepositoryError) {
+        // Milliseconds first, then randomness: two sets of the same second sort by time.
         var random = SystemRandomNumberGenerator()
-        let suffix = String(format: "%06x", random.next(upperBound: UInt32(0x1000000)))
+        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down)) % 1000
+        let suffix = String(format: "%03x%03x", milliseconds, random.next(upperBound: UInt32(0x1000)))
         var text = CompactTimestamp.string(from: date) + "-" + suffix
         if let label {
             let cleaned = try Self.cleanLabel(label)
@@ -53,9 +55,18 @@ public struct BackupID: Sendable, Hashable, Comparable, CustomStringConvertible,
         try container.encode(rawValue)
     }
 
-    /// Lower-cases a label and checks it holds only letters, digits and dashes.
+    /// Refuses a label a set could not carry, before anything is done.
+    public static func validate(label: String) throws(RepositoryError) {
+        _ = try cleanLabel(label)
+    }
+
+    /// Checks a label holds only lowercase letters, digits and dashes. Capitals are refused, not
+    /// lowered: a label someone types to find a set again must come back as typed.
     static func cleanLabel(_ label: String) throws(RepositoryError) -> String {
-        let cleaned = label.lowercased()
+        let cleaned = label
+        if cleaned != cleaned.lowercased() {
+            throw .invalidBackupID(label, reason: "a label is lowercase; give \(cleaned.lowercased().debugDescription)")
+        }
         let allowed = cleaned.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
         guard allowed, !cleaned.isEmpty, cleaned.count <= 40, !cleaned.hasPrefix("-"), !cleaned.hasSuffix("-") else {
             throw .invalidBackupID(label, reason: "a label is 1–40 characters of a–z, 0–9 and inner dashes")

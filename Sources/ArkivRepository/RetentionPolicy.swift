@@ -23,6 +23,8 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// One day: longer than any backup of the workspace takes, short enough that a failed run's
     /// leftovers do not pile up.
     public static let defaultIncompleteGrace: TimeInterval = 86_400
+    /// The shortest grace allowed anywhere (policy or flag): less could remove a running backup.
+    public static let minimumIncompleteGrace: TimeInterval = 3_600
 
     public init(
         keepLast: Int? = nil, keepHourly: Int? = nil, keepDaily: Int? = nil, keepWeekly: Int? = nil,

@@ -50,11 +50,13 @@ struct KillTests {
             let young = try runExecutable("arkiv-prune", ["--repo", repo, "--keep-last", "5"])
             #expect(young.status == 0, "\(young.stderr)")
             #expect(FileManager.default.fileExists(atPath: repo + "/" + leftover))
-            // Its age counts from the second in its id: everything above can fit in that second.
-            Thread.sleep(forTimeInterval: 1.2)
-            let pruned = try runExecutable("arkiv-prune", ["--repo", repo, "--keep-last", "5", "--incomplete-grace", "1s"])
+            // Its age counts from the time in its id: two hours pass (the folder takes an id two
+            // hours older), and the shortest grace there is, 1h, lets prune take it.
+            let aged = CompactTimestamp.string(from: try BackupID(parsing: leftover).createdAt.addingTimeInterval(-7200)) + String(leftover.dropFirst(16))
+            try FileManager.default.moveItem(atPath: repo + "/" + leftover, toPath: repo + "/" + aged)
+            let pruned = try runExecutable("arkiv-prune", ["--repo", repo, "--keep-last", "5", "--incomplete-grace", "1h"])
             #expect(pruned.status == 0, "\(pruned.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: repo + "/" + leftover), "the leftover is gone: \(pruned.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: repo + "/" + aged), "the leftover is gone: \(pruned.stdout)")
             #expect(try LocalRepository(path: repo).sets().count == 1, "the complete set stays")
         }
     }

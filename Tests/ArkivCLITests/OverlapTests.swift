@@ -25,7 +25,7 @@ struct OverlapTests {
             #expect(second.status == 4, "\(second.stderr)")
             #expect(second.stderr.contains("arkiv-backup (pid \(first.pid)"), "the holder is named: \(second.stderr)")
             #expect(try LocalRepository(path: repo).sets(includeIncomplete: true).count == 1, "the refused run created nothing")
-            let prune = try runExecutable("arkiv-prune", ["--repo", repo, "--keep-last", "1", "--incomplete-grace", "1s"])
+            let prune = try runExecutable("arkiv-prune", ["--repo", repo, "--keep-last", "1", "--incomplete-grace", "1h"])
             #expect(prune.status == 4, "prune during a backup waits for nobody: \(prune.stderr)")
             #expect(try LocalRepository(path: repo).sets(includeIncomplete: true).count == 1, "and removes nothing, not even the running set")
             let outcome = first.wait(timeout: 180)

@@ -37,8 +37,9 @@ struct ReaderLeaseTests {
             let old = sets[0].id.rawValue
             let environment = ["TARGET_URL": try Self.server.url()]
             let server = try Self.server.connect()
-            let drillScratch = String(("arkiv_drill_" + old.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(63))
+            let drillPrefix = String(("arkiv_drill_" + old.lowercased().replacingOccurrences(of: "-", with: "_")).prefix(55)) + "_"
             let restoreScratch = "arkiv_lease_\(UInt32.random(in: 0...UInt32.max))"
+            var drillScratch = "arkiv_drill_none"
             defer {
                 for name in [drillScratch, restoreScratch] { try? server.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
             }
@@ -46,6 +47,11 @@ struct ReaderLeaseTests {
             // A drill of the older set, stopped mid-restore: it holds the set and does nothing.
             let drill = try BackgroundProcess("arkiv-drill", ["--repo", repo, "--set", old, "--target-env", "TARGET_URL", "--jobs", "1"],
                                               environment: environment)
+            _ = waitUntil(timeout: 60) {
+                drillScratch = (try? server.query("SELECT datname FROM pg_catalog.pg_database WHERE starts_with(datname, $1)", [drillPrefix]))?
+                    .rows.first?["datname"] ?? drillScratch
+                return drillScratch != "arkiv_drill_none" || !drill.isRunning
+            }
             try #require(try Fault.waitForCopy(server, database: drillScratch, application: "arkiv-restore worker", process: drill),
                          "the drill never started loading: \(drill.stderr)")
             drill.send(SIGSTOP)

@@ -12,7 +12,8 @@ struct BackupIDTests {
     @Test("ids carry their UTC time, sort by it, and keep a clean label")
     func generateAndParse() throws {
         let date = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18T11:06:40Z
-        let id = try BackupID(date: date, label: "Pre-Cutover")
+        #expect(throws: RepositoryError.self) { _ = try BackupID(date: date, label: "Pre-Cutover") }
+        let id = try BackupID(date: date, label: "pre-cutover")
         #expect(id.rawValue.hasPrefix("20261118T110640Z-"))
         #expect(id.rawValue.hasSuffix("-pre-cutover"))
         #expect(id.label == "pre-cutover")
@@ -21,6 +22,16 @@ struct BackupIDTests {
         let later = try BackupID(date: date.addingTimeInterval(1))
         #expect(id < later)
         #expect(later.label == nil)
+    }
+
+    @Test("two sets of the same second sort by time, not by their random part")
+    func sameSecond() throws {
+        let second = Date(timeIntervalSince1970: 1_795_000_000)
+        for _ in 0..<50 {
+            let early = try BackupID(date: second.addingTimeInterval(0.010)), late = try BackupID(date: second.addingTimeInterval(0.900))
+            #expect(early < late, "\(early) \(late)")
+            #expect(early.createdAt == late.createdAt)
+        }
     }
 
     @Test("anything that is not an id is refused, so no name becomes a path", arguments: [

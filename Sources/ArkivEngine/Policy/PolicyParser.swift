@@ -282,7 +282,7 @@ struct PolicyReader {
             keepLast: counts[0], keepHourly: counts[1], keepDaily: counts[2], keepWeekly: counts[3],
             keepMonthly: counts[4], keepYearly: counts[5], keepWithin: duration("retention.keep-within", table["keep-within"]))
         if let grace = duration("retention.incomplete-grace", table["incomplete-grace"]) {
-            if grace < 3_600 {
+            if grace < RetentionPolicy.minimumIncompleteGrace {
                 fail("retention.incomplete-grace", "at least 1h: a shorter grace could remove a backup that is still running")
             } else {
                 retention.incompleteGrace = grace

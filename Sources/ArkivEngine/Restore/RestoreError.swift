@@ -12,6 +12,8 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
     case incompatible([DataOnlyProblem])
     /// Foreign keys with orphaned rows after a data-only load, found before COMMIT.
     case foreignKeysBroken([String])
+    /// A signal stopped the restore after its database was marked incomplete.
+    case interrupted(signal: String, database: String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,9 @@ public enum RestoreError: Error, Sendable, CustomStringConvertible {
             "restoring \(kind) \(name) failed: \(error)"
         case .incompatible(let problems):
             "the target cannot take this data as it is; nothing was loaded:\n  " + problems.map(\.description).joined(separator: "\n  ")
+        case .interrupted(let signal, let database):
+            "interrupted by \(signal): database \(database) is left marked incomplete (verify and drill refuse it); "
+                + "drop it (DROP DATABASE \(database)) or restore into it again with --clean --yes"
         case .foreignKeysBroken(let keys):
             "foreign keys do not hold after the load, so it was rolled back; nothing was loaded:\n  " + keys.joined(separator: "\n  ")
         }

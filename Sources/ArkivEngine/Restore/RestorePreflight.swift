@@ -29,6 +29,8 @@ enum RestorePreflight {
         if let locale = manifest.source.locale, !options.targetLocale {
             problems += try ScratchDatabase.problems(locale, on: admin)
         }
+        // A new database (from template0) already has schema public.
+        problems += renameProblems(options, plan: plan, existing: ["public"], database: "every new database")
         problems += try missingExtensions(admin, manifest: manifest, skipping: leftOutExtensions)
         // The new database is the restorer's: it may create trusted extensions in it.
         let restorer = try TargetChecks.Restorer(admin)
@@ -64,6 +66,7 @@ enum RestorePreflight {
                 problems.append("schema \(schema) already exists in database \(connection.database); an existing database is never changed by accident: use --clean --yes to drop and replace it, or restore into a --scratch database")
             }
         }
+        problems += renameProblems(options, plan: plan, existing: [], database: connection.database)
         problems += try missingExtensions(connection, manifest: manifest, skipping: leftOutExtensions)
         let restorer = try TargetChecks.Restorer(connection)
         let installed = Set(try connection.query("SELECT extname FROM pg_catalog.pg_extension").rows.compactMap { $0["extname"] })
@@ -72,6 +75,25 @@ enum RestorePreflight {
                                                      mayCreateInDatabase: mayCreate, installed: installed)
         return try rolesAndRequirements(problems, on: connection, database: connection, manifest: manifest, plan: plan, options: options,
                                         restorer: restorer)
+    }
+
+    /// `--rename-schema` onto a name that cannot be had: a system schema, another schema of the
+    /// set, or one the new database already has. Refused before anything is created, not by the
+    /// final ALTER SCHEMA … RENAME after the whole load.
+    static func renameProblems(_ options: RestoreOptions, plan: RestorePlan, existing: Set<String>, database: String) -> [String] {
+        var problems: [String] = []
+        for (old, new) in options.renameSchemas.sorted(by: { $0.key < $1.key }) {
+            if new.hasPrefix("pg_") || new == "information_schema" {
+                problems.append("--rename-schema \(old)=\(new): \(new) is a system schema name; choose another")
+            } else if existing.contains(new) {
+                problems.append("--rename-schema \(old)=\(new): schema \(new) already exists in \(database); choose another name")
+            } else if plan.schemas.contains(new) && options.renameSchemas[new] == nil {
+                problems.append("--rename-schema \(old)=\(new): the set has a schema \(new) too; rename that one as well, or choose another name")
+            } else if options.renameSchemas.filter({ $0.value == new }).count > 1 {
+                problems.append("--rename-schema \(old)=\(new): two schemas renamed onto \(new)")
+            }
+        }
+        return problems
     }
 
     /// The checks both destinations end with: roles the statements name, and what they need from

@@ -89,75 +89,80 @@ public final class RestoreRunner {
                           owners: self.options.includeOwners, privileges: self.options.includePrivileges, drill: self.options.drillOwner)
         }
         try marker(.incomplete).write(on: connection)
-        try prepareSession(connection)
-        try warnAboutVectorIndexMemory(plan: plan, manifest: set.manifest, on: connection)
-        endPhase("preflight")
-        reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
-                     fields: ["set": set.manifest.backupID, "database": database])
+        do {
+            try prepareSession(connection)
+            try warnAboutVectorIndexMemory(plan: plan, manifest: set.manifest, on: connection)
+            endPhase("preflight")
+            reporter.log("start", "restoring \(set.manifest.backupID) into \(connection.target): \(plan.schemas.count) schemas, \(plan.loads.count) tables",
+                         fields: ["set": set.manifest.backupID, "database": database])
 
-        if case .existing(clean: true) = options.destination {
-            for schema in plan.schemas {
-                let final = options.renameSchemas[schema] ?? schema
-                try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
+            if case .existing(clean: true) = options.destination {
+                for schema in plan.schemas {
+                    let final = options.renameSchemas[schema] ?? schema
+                    try connection.execute("DROP SCHEMA IF EXISTS \(try connection.quoteIdentifier(final)) CASCADE")
+                }
             }
-        }
-        // A set with its own `auth` schema creates it in pre-data; the compat functions it
-        // lacks are added to that schema afterwards, never in its way.
-        let setHasAuth = plan.schemas.contains("auth")
-        try createRoles(connection, outcome: outcome)
-        if !setHasAuth { try createCompatAuth(connection, plan: plan) }
-        try createExtensions(connection, manifest: set.manifest, plan: plan)
-        try execute(plan.preData, on: connection)
-        if setHasAuth { try createCompatAuth(connection, plan: plan) }
-        endPhase("pre-data")
+            // A set with its own `auth` schema creates it in pre-data; the compat functions it
+            // lacks are added to that schema afterwards, never in its way.
+            let setHasAuth = plan.schemas.contains("auth")
+            try createRoles(connection, outcome: outcome)
+            if !setHasAuth { try createCompatAuth(connection, plan: plan) }
+            try createExtensions(connection, manifest: set.manifest, plan: plan)
+            try execute(plan.preData, on: connection)
+            if setHasAuth { try createCompatAuth(connection, plan: plan) }
+            endPhase("pre-data")
 
-        for sequence in plan.sequences {
-            try connection.execute(try sequence.setvalStatement(on: connection))
+            for sequence in plan.sequences {
+                try connection.execute(try sequence.setvalStatement(on: connection))
+            }
+            let reporter = self.reporter
+            let pipeline = RestorePipeline(plan: plan, load: { load, worker in
+                try Self.loadTable(load, readers: set.readers, into: worker, reporter: reporter)
+            }, warning: { statement, text in
+                reporter.log("warning", "\(statement): \(text)", fields: ["statement": statement])
+            })
+            try DependencyScheduler(jobs: pipeline.jobs).run(workers: options.jobs) { [options] in
+                try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
+            }
+            let rows = pipeline.loadedRows
+            // Before the owners change in post-data: the restoring role made the objects and may write them.
+            if let objects = plan.largeObjects {
+                _ = try LargeObjectLoader.load(objects, readers: set.readers, into: connection, reporter: reporter)
+            }
+            endPhase("data+indexes")
+            try execute(pipeline.sequential, on: connection)
+            // The set's event triggers exist now: what the restore still does (ANALYZE, renames, the
+            // marker) must not fire them. Only a superuser got this far with event triggers.
+            if plan.postData.contains(where: { $0.kind == "event-trigger" }) {
+                try connection.execute("SET session_replication_role = replica")
+            }
+            // Partitioned parents hold no rows of their own (their statistics cover the partitions);
+            // materialized views get their rows from the refresh in post-data.
+            let refreshed = plan.postData.filter { $0.kind == "refresh" }.compactMap { try? QualifiedName(parsing: $0.name) }
+            for relation in plan.partitionedTables + refreshed {
+                try connection.execute("ANALYZE \(try connection.quoteQualified(relation.schema, relation.name))")
+            }
+            endPhase("post-data")
+            try renameSchemas(connection, plan: plan)
+            try marker(.complete).write(on: connection)
+            for statement in plan.unmet {
+                let needs = outcome.unmetRequirements["\(statement.kind) \(statement.name)"].map { "needs \($0), which is neither in the set nor on the target" }
+                    ?? "depends on a statement left out"
+                reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) \(needs)",
+                             fields: ["kind": statement.kind, "name": statement.name])
+            }
+            for statement in plan.skipped {
+                reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
+                             fields: ["kind": statement.kind, "name": statement.name])
+            }
+            reporter.close()
+            return RestoreResult(
+                set: set.manifest.backupID, database: database, target: connection.target.description, tables: plan.loads.count,
+                rows: rows, phases: phases, skipped: (plan.skipped + plan.unmet).map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
+        } catch where Interruption.shared.isRequested {
+            // Said where it cannot be missed: the database stays, marked, until someone drops it.
+            throw RestoreError.interrupted(signal: Interruption.shared.signalName, database: database)
         }
-        let reporter = self.reporter
-        let pipeline = RestorePipeline(plan: plan, load: { load, worker in
-            try Self.loadTable(load, readers: set.readers, into: worker, reporter: reporter)
-        }, warning: { statement, text in
-            reporter.log("warning", "\(statement): \(text)", fields: ["statement": statement])
-        })
-        try DependencyScheduler(jobs: pipeline.jobs).run(workers: options.jobs) { [options] in
-            try Self.workerConnection(options.target.database(database), maintenanceWorkMemory: options.maintenanceWorkMemory)
-        }
-        let rows = pipeline.loadedRows
-        // Before the owners change in post-data: the restoring role made the objects and may write them.
-        if let objects = plan.largeObjects {
-            _ = try LargeObjectLoader.load(objects, readers: set.readers, into: connection, reporter: reporter)
-        }
-        endPhase("data+indexes")
-        try execute(pipeline.sequential, on: connection)
-        // The set's event triggers exist now: what the restore still does (ANALYZE, renames, the
-        // marker) must not fire them. Only a superuser got this far with event triggers.
-        if plan.postData.contains(where: { $0.kind == "event-trigger" }) {
-            try connection.execute("SET session_replication_role = replica")
-        }
-        // Partitioned parents hold no rows of their own (their statistics cover the partitions);
-        // materialized views get their rows from the refresh in post-data.
-        let refreshed = plan.postData.filter { $0.kind == "refresh" }.compactMap { try? QualifiedName(parsing: $0.name) }
-        for relation in plan.partitionedTables + refreshed {
-            try connection.execute("ANALYZE \(try connection.quoteQualified(relation.schema, relation.name))")
-        }
-        endPhase("post-data")
-        try renameSchemas(connection, plan: plan)
-        try marker(.complete).write(on: connection)
-        for statement in plan.unmet {
-            let needs = outcome.unmetRequirements["\(statement.kind) \(statement.name)"].map { "needs \($0), which is neither in the set nor on the target" }
-                ?? "depends on a statement left out"
-            reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) \(needs)",
-                         fields: ["kind": statement.kind, "name": statement.name])
-        }
-        for statement in plan.skipped {
-            reporter.log("skipped", "not restored: \(statement.kind) \(statement.name) needs a schema that was not restored",
-                         fields: ["kind": statement.kind, "name": statement.name])
-        }
-        reporter.close()
-        return RestoreResult(
-            set: set.manifest.backupID, database: database, target: connection.target.description, tables: plan.loads.count,
-            rows: rows, phases: phases, skipped: (plan.skipped + plan.unmet).map { "\($0.kind) \($0.name)" }, seconds: Date().timeIntervalSince(started))
     }
 
     /// `arkiv_scratch_20261125t031500z_4f9a1c`: lower case, and within PostgreSQL's 63 bytes.
