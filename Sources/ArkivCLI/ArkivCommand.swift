@@ -17,7 +17,7 @@ public struct ArkivCommand: ParsableCommand {
         commandName: "arkiv",
         abstract: "PostgreSQL backup, restore and verification.",
         version: ArkivVersion.string,
-        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PruneCommand.self, PingCommand.self,
+        subcommands: [BackupCommand.self, RestoreCommand.self, VerifyCommand.self, DrillCommand.self, PruneCommand.self, CopyCommand.self, PingCommand.self,
                       ListCommand.self, ShowCommand.self, PinCommand.self, UnpinCommand.self, KeygenCommand.self, RecipientCommand.self]
     )
 

@@ -1,19 +1,27 @@
 import ArgumentParser
 import ArkivPostgres
+import ArkivRepository
 import Foundation
 
 /// `arkiv ping`: can we reach the server, what is it, and is the connection encrypted?
 struct PingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ping",
-        abstract: "Connect to a server and show its version, pgvector and TLS.")
+        abstract: "Connect to a server and show its version, pgvector and TLS; or check an s3:// repository's access.",
+        discussion: "With s3://BUCKET/PREFIX: list, write, read back and delete a probe object, and say which of them the credentials may not do.")
 
     @OptionGroup var connection: ConnectionOptions
+
+    @OptionGroup var s3: S3Options
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
     func run() throws {
+        if let url = connection.url, url.hasPrefix("s3://") {
+            try Self.probe(try s3.open(RepositoryLocation(url), create: false))
+            return
+        }
         let target = try connection.target()
         let conn = try Connection(target)
         let report = try PingReport(conn)
@@ -23,6 +31,35 @@ struct PingCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(report.text)
+        }
+    }
+}
+
+extension PingCommand {
+    /// Each right a repository needs, tried on a probe object: what backup (write), drill and
+    /// restore (read), and prune (delete) will meet.
+    static func probe(_ storage: any Storage) throws {
+        let name = "arkiv-ping-\(UInt32.random(in: 0...UInt32.max))"
+        let payload = Data("arkiv ping \(Date())".utf8)
+        var missing: [String] = []
+        func step(_ what: String, needed by: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                print("\(what.padding(toLength: 8, withPad: " ", startingAt: 0)) ok")
+            } catch {
+                print("\(what.padding(toLength: 8, withPad: " ", startingAt: 0)) FAILED: \(error)")
+                missing.append("\(what) (needed by \(by))")
+            }
+        }
+        print("storage:  \(storage.location)")
+        step("list", needed: "list, prune, copy") { _ = try storage.list(prefix: "") }
+        step("write", needed: "backup, copy to it") { try storage.save(name, data: payload, ifAbsent: true) }
+        step("read", needed: "restore, verify, drill, copy from it") {
+            guard try storage.read(name) == payload else { throw StorageError.consumer(name, message: "read back other bytes than were written") }
+        }
+        step("delete", needed: "prune") { try storage.delete(name) }
+        guard missing.isEmpty else {
+            throw CommandFailure(.failure, "\(storage.location): the credentials may not " + missing.joined(separator: ", "))
         }
     }
 }

@@ -14,7 +14,7 @@ struct NightlyScriptTests {
     private func fakeExecutables(marking repo: String) throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-fake-bin-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-        for name in ["arkiv-backup", "arkiv-verify", "arkiv-prune", "arkiv-drill"] {
+        for name in ["arkiv", "arkiv-backup", "arkiv-verify", "arkiv-prune", "arkiv-drill"] {
             let path = folder + "/" + name
             try Data("#!/bin/sh\necho \"$0 $*\" >> '\(repo)/ran-\(name)'\n".utf8).write(to: URL(fileURLWithPath: path))
             chmod(path, 0o755)
@@ -45,6 +45,7 @@ struct NightlyScriptTests {
         try withScratchDatabase(on: server, template: "workspace") { source in
             let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-nightly-\(UUID().uuidString)").path
             let repo = base + "-repo", identity = base + "-identity", recipients = base + "-recipients.txt", policy = base + ".toml"
+            let offsite = "s3://\(try OffsiteCopyTests.variable("BUCKET"))/nightly-\(UUID().uuidString.prefix(8).lowercased())"
             let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout
             try recipient.write(toFile: recipients, atomically: true, encoding: .utf8)
             try """
@@ -61,6 +62,9 @@ struct NightlyScriptTests {
                 [retention]
                 keep-last = 3
 
+                [offsite]
+                repository = "\(offsite)"
+
                 [drill]
                 target-env = "NIGHTLY_DRILL"
                 schedule = "weekly:sunday"
@@ -70,12 +74,16 @@ struct NightlyScriptTests {
                 """.write(toFile: policy, atomically: true, encoding: .utf8)
             let bin = try executableURL("arkiv-backup").deletingLastPathComponent().path
             let environment = ["ARKIV_BIN": bin, "NIGHTLY_SOURCE": try server.url(database: source.databaseName),
-                               "NIGHTLY_DRILL": try server.url()]
+                               "NIGHTLY_DRILL": try server.url()].merging(try OffsiteCopyTests.awsEnvironment()) { $1 }
             let first = try runProgram(script, ["--policy", policy], environment: environment)
             #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
             let steps = try jsonLines(first.stdout)
-            #expect(steps.compactMap { $0["step"] as? String }.prefix(4) == ["backup", "verify", "prune", "drill"], "\(first.stdout)")
-            #expect(steps.prefix(4).allSatisfy { $0["status"] as? String == "ok" }, "\(first.stdout)")
+            #expect(steps.compactMap { $0["step"] as? String }.prefix(5) == ["backup", "verify", "copy", "prune", "drill"], "\(first.stdout)")
+            #expect(steps.prefix(5).allSatisfy { $0["status"] as? String == "ok" }, "\(first.stdout)")
+            // The copy step put the night's set in the bucket, complete.
+            guard case .s3(let bucket, let prefix) = try RepositoryLocation(offsite) else { throw TestSetupError("not s3") }
+            let storage = S3Storage(bucket: bucket, prefix: prefix, configuration: try S3Configuration.resolve(environment: environment))
+            #expect(try SetCopier(source: storage, destination: storage).completeSets() == (try LocalRepository(path: repo).sets().map(\.id)))
             #expect(try LocalRepository(path: repo).sets().count == 1)
             let drills = try FileManager.default.contentsOfDirectory(atPath: repo + "/drills")
             #expect(drills.count == 1, "the first night drills: none ran before")
@@ -132,8 +140,11 @@ struct NightlyScriptTests {
         let free = try nightly(["--policy", policy], bin: bin)
         #expect(free.status == 0, "\(free.stdout)\(free.stderr)")
         let steps = try jsonLines(free.stdout)
-        #expect(steps.map { $0["step"] as? String } == ["backup", "verify", "prune", "drill", "nightly"])
-        #expect(steps.allSatisfy { $0["status"] as? String == "ok" && $0["exit"] as? Int == 0 && $0["seconds"] is NSNumber })
+        #expect(steps.map { $0["step"] as? String } == ["backup", "verify", "copy", "prune", "drill", "nightly"])
+        // No [offsite] in this policy: the copy step has nothing to do.
+        #expect(steps.allSatisfy { ($0["status"] as? String == "ok" || $0["step"] as? String == "copy" && $0["status"] as? String == "skipped")
+                    && $0["exit"] as? Int == 0 && $0["seconds"] is NSNumber })
+        #expect(!FileManager.default.fileExists(atPath: repo + "/ran-arkiv"))
         let verify = try String(contentsOfFile: repo + "/ran-arkiv-verify", encoding: .utf8)
         #expect(verify.contains("archive latest --quick --policy \(policy)"))
         #expect(try String(contentsOfFile: repo + "/ran-arkiv-drill", encoding: .utf8).contains("--if-due"))
@@ -149,7 +160,7 @@ struct NightlyScriptTests {
         let outcome = try nightly(["--policy", policy], bin: bin)
         #expect(outcome.status == 3)
         let steps = try jsonLines(outcome.stdout)
-        #expect(steps.map { $0["status"] as? String } == ["ok", "difference", "skipped", "skipped", "difference"])
+        #expect(steps.map { $0["status"] as? String } == ["ok", "difference", "skipped", "skipped", "skipped", "difference"])
         #expect(!FileManager.default.fileExists(atPath: repo + "/ran-arkiv-prune"))
 
         #expect(try nightly([], bin: bin).status == 2)

@@ -333,6 +333,17 @@ struct PolicyTests {
         #expect(every.nextDue(after: try date("2026-11-23T10:00:00Z")) == (try date("2026-11-26T10:00:00Z")))
     }
 
+    @Test("[offsite] names a bucket as written, a directory relative to the policy; no repository is an error at its line")
+    func offsite() throws {
+        let bucket = try Policy.parse(text: "[offsite]\nrepository = \"s3://arkiv-backups/docker\"\ns3-endpoint = \"https://s3.example.com\"\ns3-path-style = true\n",
+                                      fileName: "/etc/arkiv/p.toml")
+        #expect(bucket.offsite?.repository == "s3://arkiv-backups/docker" && bucket.offsite?.s3Endpoint == "https://s3.example.com"
+                && bucket.offsite?.s3PathStyle == true)
+        #expect(try Policy.parse(text: "[offsite]\nrepository = \"copies\"\n", fileName: "/etc/arkiv/p.toml").offsite?.repository == "/etc/arkiv/copies")
+        let error = #expect(throws: PolicyError.self) { try Policy.parse(text: "[offsite]\ns3-path-style = true\n", fileName: "p.toml") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("offsite.repository"))
+    }
+
     @Test("[metrics] backup-file and drill-file (file is drill-file's older name), never the same file; [drill] state-dir")
     func metricsFiles() throws {
         let policy = try Policy.parse(text: """

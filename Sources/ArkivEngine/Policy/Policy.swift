@@ -18,6 +18,8 @@ public struct Policy: Sendable, Equatable {
     public var metricsFile: String?
     /// `[metrics] backup-file`: the Prometheus textfile backups write.
     public var backupMetricsFile: String?
+    /// `[offsite]`: where `arkiv copy --policy` (the nightly `copy` step) puts the sets.
+    public var offsite: OffsitePolicy?
     public var restore = RestorePolicy()
     /// Where each key was written, for problems found only when a value is used (an
     /// environment variable that is not set).
@@ -110,6 +112,17 @@ public struct DrillPolicy: Sendable, Equatable {
     public var stateDirectory: String?
 
     public init() {}
+}
+
+/// `[offsite]`: the second repository, usually `s3://BUCKET/PREFIX`. Credentials never here.
+public struct OffsitePolicy: Sendable, Equatable {
+    public var repository: String
+    public var s3Endpoint: String?
+    public var s3PathStyle: Bool?
+
+    public init(repository: String) {
+        self.repository = repository
+    }
 }
 
 /// `[restore]`: defaults for restore, and the keys that verify and drill decrypt with.

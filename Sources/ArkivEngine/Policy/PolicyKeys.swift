@@ -10,6 +10,7 @@ enum PolicyKeys {
                       "keep-within", "incomplete-grace"],
         "drill": ["target-env", "target-service", "schedule", "keep", "state-dir"],
         "metrics": ["file", "drill-file", "backup-file"],
+        "offsite": ["repository", "s3-endpoint", "s3-path-style"],
         "restore": ["jobs", "identity", "maintenance-work-mem"],
     ]
 

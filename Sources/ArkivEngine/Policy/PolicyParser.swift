@@ -196,6 +196,18 @@ struct PolicyReader {
                 fail("metrics.backup-file", "the backup and the drill each need their own file (the collector refuses a metric two files define)")
             }
         }
+        if let offsite = section("offsite", root) {
+            let text = string("offsite.repository", offsite["repository"])
+            // A bucket is taken as written; a directory like [repository] path.
+            if let text, let repository = text.hasPrefix("s3://") ? text : path("offsite.repository", offsite["repository"]) {
+                var policyOffsite = OffsitePolicy(repository: repository)
+                policyOffsite.s3Endpoint = string("offsite.s3-endpoint", offsite["s3-endpoint"])
+                policyOffsite.s3PathStyle = boolean("offsite.s3-path-style", offsite["s3-path-style"])
+                policy.offsite = policyOffsite
+            } else {
+                fail("offsite.repository", "give the offsite repository: a directory or s3://BUCKET/PREFIX")
+            }
+        }
         if let restore = section("restore", root) {
             policy.restore.jobs = integer("restore.jobs", restore["jobs"], in: 1...64)
             policy.restore.identities = paths("restore.identity", restore["identity"], singleAllowed: true)

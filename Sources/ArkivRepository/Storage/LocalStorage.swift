@@ -1,0 +1,195 @@
+import Foundation
+
+/// A directory as storage: today's on-disk layout, object name = relative path. Files are
+/// written to a temporary name and renamed (fsync'd), opened without following links.
+public struct LocalStorage: Storage {
+    public let root: String
+    public var location: String { root }
+
+    public init(root: String) {
+        self.root = (root as NSString).standardizingPath
+    }
+
+    private func path(_ name: String) throws(StorageError) -> String {
+        try Self.checkName(name)
+        return root + "/" + name
+    }
+
+    public func stat(_ name: String) throws(StorageError) -> ObjectInfo? {
+        var info = Glibc.stat()
+        guard lstat(try path(name), &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw .io(name, operation: "stat", errno: errno)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return ObjectInfo(name: name, size: UInt64(info.st_size))
+    }
+
+    public func list(prefix: String) throws(StorageError) -> [ObjectInfo] {
+        var found: [ObjectInfo] = []
+        // Only plain directories are descended: a link is never followed.
+        func walk(_ relative: String) throws(StorageError) {
+            let directory = relative.isEmpty ? root : root + "/" + relative
+            let names: [String]
+            do { names = try FileSystem.list(directory) } catch {
+                if case .io(_, _, let code) = error, code == ENOENT || code == ENOTDIR { return }
+                throw .io(directory, operation: "list", errno: EIO)
+            }
+            for name in names.sorted() {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                // Prune subtrees that cannot hold a match.
+                guard child.hasPrefix(prefix) || prefix.hasPrefix(child + "/") else { continue }
+                if FileSystem.isRealDirectory(root + "/" + child) {
+                    try walk(child)
+                } else if let info = try stat(child), child.hasPrefix(prefix), !name.hasPrefix(".") {
+                    found.append(info)
+                }
+            }
+        }
+        try walk("")
+        return found.sorted { $0.name < $1.name }
+    }
+
+    public func read(_ name: String, range: Range<UInt64>?) throws(StorageError) -> Data {
+        var data = Data()
+        let fd = try open(name)
+        defer { close(fd) }
+        if let range {
+            var buffer = [UInt8](repeating: 0, count: Int(range.count))
+            var done = 0
+            while done < buffer.count {
+                let count = buffer.withUnsafeMutableBytes { raw in
+                    pread(fd, raw.baseAddress.map { $0 + done }, raw.count - done, off_t(range.lowerBound) + off_t(done))
+                }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw .io(name, operation: "read", errno: count < 0 ? errno : EIO) }
+                done += count
+            }
+            return Data(buffer)
+        }
+        try drain(fd, name: name) { data.append(contentsOf: $0) }
+        return data
+    }
+
+    public func read(_ name: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws(StorageError) {
+        let fd = try open(name)
+        defer { close(fd) }
+        try drain(fd, name: name, sink)
+    }
+
+    public func save(_ name: String, data: Data, ifAbsent: Bool) throws(StorageError) {
+        let target = try path(name)
+        try makeParents(of: name)
+        if ifAbsent {
+            // O_EXCL decides, so of two writers exactly one wins.
+            let fd = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else {
+                if errno == EEXIST { throw .alreadyExists(name) }
+                throw .io(name, operation: "create", errno: errno)
+            }
+            defer { close(fd) }
+            do throws(RepositoryError) {
+                var failure: RepositoryError?
+                data.withUnsafeBytes { bytes in
+                    do throws(RepositoryError) { try FileSystem.write(fd, bytes, path: target) } catch { failure = error }
+                }
+                if let failure { throw failure }
+                try FileSystem.fsync(fd, path: target)
+            } catch {
+                unlink(target)
+                throw Self.converted(error, name)
+            }
+            return
+        }
+        do throws(RepositoryError) { try FileSystem.writeAtomically(data, to: target) } catch { throw Self.converted(error, name) }
+    }
+
+    public func upload(_ name: String) throws(StorageError) -> any StorageUpload {
+        let target = try path(name)
+        try makeParents(of: name)
+        return try LocalUpload(name: name, target: target)
+    }
+
+    public func delete(_ name: String) throws(StorageError) {
+        guard unlink(try path(name)) == 0 || errno == ENOENT else { throw .io(name, operation: "remove", errno: errno) }
+    }
+
+    private func open(_ name: String) throws(StorageError) -> Int32 {
+        let fd = Glibc.open(try path(name), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else {
+            if errno == ENOENT { throw .notFound(name) }
+            if errno == EACCES || errno == EPERM { throw .permission(name, detail: String(cString: strerror(errno))) }
+            throw .io(name, operation: "open", errno: errno)
+        }
+        return fd
+    }
+
+    private func drain(_ fd: Int32, name: String, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws(StorageError) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw .io(name, operation: "read", errno: errno) }
+            if count == 0 { return }
+            do { try buffer.withUnsafeBytes { try sink(UnsafeRawBufferPointer(rebasing: $0[0..<count])) } } catch {
+                throw (error as? StorageError) ?? .consumer(name, message: "\(error)")
+            }
+        }
+    }
+
+    /// The folders above an object, made (0700) where missing; never through a link.
+    private func makeParents(of name: String) throws(StorageError) {
+        var directory = root
+        for part in name.split(separator: "/").dropLast() {
+            directory += "/" + part
+            if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .io(directory, operation: "create directory", errno: errno) }
+            guard FileSystem.isRealDirectory(directory) else { throw .io(directory, operation: "use (not a plain directory)", errno: ENOTDIR) }
+        }
+    }
+
+    static func converted(_ error: RepositoryError, _ name: String) -> StorageError {
+        if case .io(let operation, _, let code) = error { return .io(name, operation: operation, errno: code) }
+        return .io(name, operation: "write", errno: EIO)
+    }
+}
+
+/// A local upload: `.<name>.partial` beside the target, renamed into place by `finish`.
+final class LocalUpload: StorageUpload {
+    private let name: String
+    private let target: String
+    private let partial: String
+    private var fd: Int32
+
+    init(name: String, target: String) throws(StorageError) {
+        self.name = name
+        self.target = target
+        partial = (target as NSString).deletingLastPathComponent + "/." + (target as NSString).lastPathComponent + ".partial"
+        fd = Glibc.open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .io(name, operation: "create", errno: errno) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        do throws(RepositoryError) { try FileSystem.write(fd, bytes, path: partial) } catch { throw LocalStorage.converted(error, name) }
+    }
+
+    func finish() throws(StorageError) {
+        do throws(RepositoryError) {
+            try FileSystem.fsync(fd, path: partial)
+            close(fd)
+            fd = -1
+            try FileSystem.rename(partial, target)
+            try FileSystem.fsyncDirectory((target as NSString).deletingLastPathComponent)
+        } catch {
+            abort()
+            throw LocalStorage.converted(error, name)
+        }
+    }
+
+    func abort() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        unlink(partial)
+    }
+
+    deinit { if fd >= 0 { abort() } }
+}

@@ -1,0 +1,113 @@
+import ArkivRepository
+import ArkivTestSupport
+import Foundation
+import Testing
+
+/// `arkiv copy` and `arkiv ping s3://` against the real S3 server (SeaweedFS, from
+/// `scripts/s3-test-server`): the offsite copy of 3-2-1, as an operator runs it.
+@Suite("Offsite copies")
+struct OffsiteCopyTests {
+    static func variable(_ name: String) throws -> String {
+        guard let value = ProcessInfo.processInfo.environment["ARKIV_TEST_S3_" + name], !value.isEmpty else {
+            throw TestSetupError("ARKIV_TEST_S3_\(name) is not set: start the S3 test server with `eval \"$(scripts/s3-test-server start)\"` or run scripts/test")
+        }
+        return value
+    }
+
+    /// What the AWS tools read, pointed at the test server.
+    static func awsEnvironment(readOnly: Bool = false) throws -> [String: String] {
+        ["AWS_ACCESS_KEY_ID": try variable(readOnly ? "READONLY_ACCESS_KEY_ID" : "ACCESS_KEY_ID"),
+         "AWS_SECRET_ACCESS_KEY": try variable(readOnly ? "READONLY_SECRET_ACCESS_KEY" : "SECRET_ACCESS_KEY"),
+         "AWS_ENDPOINT_URL_S3": try variable("ENDPOINT"), "AWS_REGION": try variable("REGION")]
+    }
+
+    @Test("disk → bucket → disk: every file checked, a second copy skips, the copy back verifies, restores and equals the source; an interrupted copy resumes; a damaged object is refused (exit 3) and leaves no complete set; no secret in any output",
+          arguments: [TestServer.pg16])
+    func roundTrip(server: TestServer) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-offsite-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let identity = base + "/identity", local = base + "/local", back = base + "/back"
+        let bucket = "s3://\(try Self.variable("BUCKET"))/offsite-\(UUID().uuidString.prefix(8).lowercased())"
+        let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var environment = try Self.awsEnvironment()
+        environment["SOURCE_URL"] = try server.url(database: "workspace")
+        environment["TARGET_URL"] = try server.url()
+        #expect(try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", local, "--recipient", recipient, "--schema", "crm"],
+                                  environment: environment).status == 0)
+        let id = try #require(try LocalRepository(path: local).sets().last).id.rawValue
+        var outputs: [String] = []
+        let run = { (arguments: [String]) throws -> ProcessOutcome in
+            let outcome = try runExecutable("arkiv", arguments, environment: environment)
+            outputs.append(outcome.stdout + outcome.stderr)
+            return outcome
+        }
+
+        let ping = try run(["ping", bucket])
+        #expect(ping.status == 0 && ping.stdout.contains("write    ok") && ping.stdout.contains("delete   ok"), "\(ping.stdout)\(ping.stderr)")
+
+        let up = try run(["copy", "--from", local, "--to", bucket])
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        #expect(up.stdout.contains("\(id): copied:"), "\(up.stdout)")
+        let again = try run(["copy", "--from", local, "--to", bucket])
+        #expect(again.stdout.contains("\(id): present"), "\(again.stdout)")
+
+        let down = try run(["copy", "--all", "--from", bucket, "--to", back])
+        #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+        let verify = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", back, "--identity", identity])
+        #expect(verify.status == 0, "the copy back is the set, byte for byte: \(verify.stdout)\(verify.stderr)")
+        let scratch = "arkiv_offsite_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try server.connect()
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)") }
+        let restore = try runExecutable("arkiv-restore", ["latest", "--repo", back, "--target-env", "TARGET_URL", "--scratch", "--scratch-name", scratch,
+                                                          "--identity", identity], environment: environment)
+        #expect(restore.status == 0, "\(restore.stderr)")
+        let compare = try runExecutable("arkiv-verify", ["compare", "--source-env", "SOURCE_URL", "--target-env", "RESTORED_URL", "--schema", "crm"],
+                                        environment: environment.merging(["RESTORED_URL": try server.url(database: scratch)]) { $1 })
+        #expect(compare.status == 0, "restored from the offsite copy, the data equals the source: \(compare.stdout)")
+
+        // An interrupted copy back: no manifest, one file cut short. Run again: resumed and whole.
+        let set = back + "/" + id
+        let archive = try #require(try FileManager.default.contentsOfDirectory(atPath: set).first { $0.hasSuffix(".arkiv") })
+        try FileManager.default.removeItem(atPath: set + "/manifest.json")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: set + "/" + archive)).prefix(100)).write(to: URL(fileURLWithPath: set + "/" + archive))
+        let resumed = try run(["copy", id, "--from", bucket, "--to", back])
+        #expect(resumed.status == 0 && resumed.stdout.contains("\(id): copied:"), "\(resumed.stdout)\(resumed.stderr)")
+        #expect(try runExecutable("arkiv-verify", ["archive", id, "--repo", back, "--identity", identity]).status == 0)
+
+        // A damaged object in the bucket: refused by name, nothing that looks complete.
+        guard case .s3(let name, let prefix) = try RepositoryLocation(bucket) else { throw TestSetupError("not an s3 location") }
+        let storage = S3Storage(bucket: name, prefix: prefix, configuration: try S3Configuration.resolve(environment: environment))
+        var bytes = try storage.read(id + "/" + archive)
+        bytes[bytes.count / 2] ^= 0x01
+        try storage.save(id + "/" + archive, data: bytes, ifAbsent: false)
+        let damaged = try run(["copy", id, "--from", bucket, "--to", base + "/third"])
+        #expect(damaged.status == 3, "\(damaged.stdout)\(damaged.stderr)")
+        #expect(damaged.stderr.contains("\(id)/\(archive): SHA-256") && damaged.stderr.contains("damaged"), "\(damaged.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: base + "/third/\(id)/manifest.json"))
+
+        let secret = try Self.variable("SECRET_ACCESS_KEY")
+        for output in outputs { #expect(!output.contains(secret), "the S3 secret appeared in an output") }
+    }
+
+    @Test("ping with a read-only key says what it may not do (exit 1); wrong credentials and a missing bucket are named with their fix")
+    func accessProblems() throws {
+        let bucket = "s3://\(try Self.variable("BUCKET"))/ping"
+        let readOnly = try runExecutable("arkiv", ["ping", bucket], environment: try Self.awsEnvironment(readOnly: true))
+        #expect(readOnly.status == 1)
+        #expect(readOnly.stdout.contains("list     ok") && readOnly.stdout.contains("write    FAILED"), "\(readOnly.stdout)")
+        #expect(readOnly.stderr.contains("may not write (needed by backup"), "\(readOnly.stderr)")
+
+        var wrong = try Self.awsEnvironment()
+        wrong["AWS_SECRET_ACCESS_KEY"] = "not-the-secret-0123456789"
+        let denied = try runExecutable("arkiv", ["ping", bucket], environment: wrong)
+        #expect(denied.status == 1 && denied.stdout.contains("SignatureDoesNotMatch: the access key or its secret is wrong"), "\(denied.stdout)")
+        #expect(!(denied.stdout + denied.stderr).contains("not-the-secret-0123456789"))
+
+        let missing = try runExecutable("arkiv", ["copy", "--from", "s3://arkiv-no-such-bucket/x", "--to", FileManager.default.temporaryDirectory.path + "/nowhere-\(UUID())"],
+                                        environment: try Self.awsEnvironment())
+        #expect(missing.status == 1 && missing.stderr.contains("bucket arkiv-no-such-bucket does not exist"), "\(missing.stderr)")
+        let noCredentials = try runExecutable("arkiv", ["ping", bucket], environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "HOME": "/nonexistent"])
+        #expect(noCredentials.status == 1 && noCredentials.stderr.contains("no S3 credentials"), "\(noCredentials.stderr)")
+    }
+}
