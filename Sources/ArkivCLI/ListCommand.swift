@@ -28,9 +28,15 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array (stable field names, for scripts).")
     var json = false
 
+    @OptionGroup var s3: S3Options
+
     func run() throws {
         let settings = try policy.load()
         let path = try settings.repository(repo)
+        if case .s3 = try RepositoryLocation(path) {
+            try StoredListing.run(try s3.open(RepositoryLocation(path), create: false), all: all, json: json)
+            return
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             // A repository is made by its first backup: not an error before the first night.
             // The backup makes only the last folder, so a missing parent is a wrong path.
@@ -224,3 +230,43 @@ enum TextTable {
         }.joined(separator: "\n")
     }
 }
+
+/// `arkiv list --repo s3://…`: the sets in a bucket, read without a key (what `arkiv copy` put
+/// there). Verification and drill history live with the sets on disk.
+enum StoredListing {
+    struct Row: Encodable {
+        let id: String
+        let createdAt: Date
+        let label: String?
+        let complete: Bool
+        let bytes: UInt64
+        let tables: Int?
+        let source: String?
+        let problem: String?
+    }
+
+    static func run(_ storage: any Storage, all: Bool, json: Bool) throws {
+        let stored = StoredSets(storage: storage)
+        let rows = try stored.sets().filter { all || $0.complete }.map { entry -> Row in
+            var manifest: Manifest?, problem: String?
+            if entry.complete {
+                do { manifest = try stored.manifest(entry.id).manifest } catch { problem = "\(error)" }
+            }
+            return Row(id: entry.id.rawValue, createdAt: entry.id.createdAt, label: entry.id.label, complete: entry.complete, bytes: entry.bytes,
+                       tables: manifest?.tables.count, source: manifest?.source.summary, problem: problem)
+        }
+        if json {
+            print(try RecordJSON.string(rows))
+            return
+        }
+        guard !rows.isEmpty else {
+            print("no backup sets in \(storage.location)")
+            return
+        }
+        print(TextTable.render(header: ["ID", "AGE", "SIZE", "LABEL", "SOURCE", "STATE"], rows: rows.map { row in
+            [row.id, SetListing.age(since: row.createdAt), ProgressReporter.bytes(Int64(row.bytes)), row.label ?? "-", row.source ?? "-",
+             row.problem != nil ? "unreadable manifest" : row.complete ? "complete" : "INCOMPLETE"]
+        }))
+    }
+}
+

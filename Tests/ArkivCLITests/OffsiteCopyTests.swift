@@ -51,6 +51,11 @@ struct OffsiteCopyTests {
         #expect(up.stdout.contains("\(id): copied:"), "\(up.stdout)")
         let again = try run(["copy", "--from", local, "--to", bucket])
         #expect(again.stdout.contains("\(id): present"), "\(again.stdout)")
+        let listed = try run(["list", "--repo", bucket])
+        #expect(listed.status == 0 && listed.stdout.contains(id) && listed.stdout.contains("complete") && listed.stdout.contains("workspace on"),
+                "\(listed.stdout)\(listed.stderr)")
+        let quick = try runExecutable("arkiv-verify", ["archive", "latest", "--quick", "--repo", bucket], environment: environment)
+        #expect(quick.status == 0 && quick.stdout.contains("OK"), "every object of the copy hashes right: \(quick.stdout)\(quick.stderr)")
 
         let down = try run(["copy", "--all", "--from", bucket, "--to", back])
         #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
@@ -81,6 +86,8 @@ struct OffsiteCopyTests {
         var bytes = try storage.read(id + "/" + archive)
         bytes[bytes.count / 2] ^= 0x01
         try storage.save(id + "/" + archive, data: bytes, ifAbsent: false)
+        let caught = try runExecutable("arkiv-verify", ["archive", id, "--quick", "--repo", bucket], environment: environment)
+        #expect(caught.status == 3 && caught.stdout.contains("checksum mismatch"), "verify names the damaged object: \(caught.stdout)")
         let damaged = try run(["copy", id, "--from", bucket, "--to", base + "/third"])
         #expect(damaged.status == 3, "\(damaged.stdout)\(damaged.stderr)")
         #expect(damaged.stderr.contains("\(id)/\(archive): SHA-256") && damaged.stderr.contains("damaged"), "\(damaged.stderr)")

@@ -36,13 +36,9 @@ public struct SetCopier: Sendable {
         self.destination = destination
     }
 
-    /// The complete sets at the source (a manifest under a set id), oldest first.
+    /// The complete sets at the source, oldest first.
     public func completeSets() throws(StorageError) -> [BackupID] {
-        try source.list(prefix: "").compactMap { object -> BackupID? in
-            let parts = object.name.split(separator: "/")
-            guard parts.count == 2, parts[1] == Substring(LocalRepository.manifestName) else { return nil }
-            return try? BackupID(parsing: String(parts[0]))
-        }.sorted()
+        try StoredSets(storage: source).sets().filter(\.complete).map(\.id)
     }
 
     /// Copies one set. `progress` hears of each file as it is done.
@@ -52,11 +48,7 @@ public struct SetCopier: Sendable {
         guard try source.stat(manifestName) != nil else {
             throw CopyError.notASet(id.rawValue, reason: "it has no manifest (not finished, or removed)")
         }
-        let manifestData = try source.read(manifestName)
-        let manifest = try ManifestCodec.decode(manifestData, file: source.location + "/" + manifestName).manifest
-        guard manifest.backupID == id.rawValue else {
-            throw CopyError.notASet(id.rawValue, reason: "its manifest is that of \(manifest.backupID)")
-        }
+        let (manifestData, manifest) = try StoredSets(storage: source).manifest(id)
         var bytes: UInt64 = 0, reused = 0
         for file in manifest.files {
             try SetWriter.checkFileName(file.name)
