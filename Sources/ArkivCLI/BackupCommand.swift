@@ -24,7 +24,7 @@ public struct BackupCommand: ParsableCommand {
     @Option(name: .customLong("source-env"), help: ArgumentHelp("Read the source URL from this environment variable.", valueName: "variable"))
     var sourceEnvironmentVariable: String?
 
-    @Option(help: ArgumentHelp("The repository directory (created if missing).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory (created if missing) or s3://BUCKET/PREFIX.", valueName: "repo"))
     var repo: String?
 
     @Option(name: .customLong("schema"), help: ArgumentHelp("A schema to back up (repeatable; default: all non-system schemas).", valueName: "name"))
@@ -72,6 +72,8 @@ public struct BackupCommand: ParsableCommand {
 
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
+
+    @OptionGroup var s3: S3Options
 
     @Flag(name: .customLong("allow-empty"), help: "Take the set even when the source has no tables (otherwise refused: a wrong database must not make a set that looks good).")
     var allowEmpty = false
@@ -139,6 +141,8 @@ public struct BackupCommand: ParsableCommand {
         }
         options.includeForeignSecrets = includeForeignSecrets
         options.allowEmpty = allowEmpty
+        options.s3Endpoint = s3.endpoint
+        options.s3PathStyle = s3.pathStyle
         options.largeObjects = settings.value(largeObjects) { $0.source.largeObjects }
         let reporter = ProgressReporter(mode: .automatic)
         let metrics = settings.value(metricsFile) { $0.backupMetricsFile }

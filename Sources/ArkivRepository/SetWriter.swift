@@ -1,8 +1,30 @@
+import ArkivArchive
 import Foundation
 
-/// Writes one backup set: files are staged under temporary names, made durable and renamed;
-/// the manifest goes last. Until `finish`, the set is incomplete and nobody lists it.
-public final class SetWriter: @unchecked Sendable {
+/// Where a backup writes one set: its files, each streamed and then committed, and the
+/// manifest last. Until `finish`, the set is incomplete and nobody lists it.
+public protocol SetDestination: AnyObject, Sendable {
+    var id: BackupID { get }
+    /// For people: the set's folder, or `s3://bucket/prefix/<id>`.
+    var location: String { get }
+    func stage(named name: String) throws -> any StagedSetFile
+    func finish(manifest: Data) throws
+    /// Removes an unfinished set (a failed or interrupted backup). A finished set is kept.
+    func discard()
+}
+
+/// One file of a set being written: appended to through `output`, then committed or discarded.
+public protocol StagedSetFile: AnyObject {
+    var output: any ArchiveOutput { get }
+    /// For errors.
+    var finalPath: String { get }
+    func commit() throws
+    func discard()
+}
+
+/// A set in a local repository: files are staged under temporary names, made durable and
+/// renamed; the manifest goes last.
+public final class SetWriter: SetDestination, @unchecked Sendable {
     public let id: BackupID
     public let path: String
     private var finished = false
@@ -19,6 +41,10 @@ public final class SetWriter: @unchecked Sendable {
         guard name != LocalRepository.manifestName else { throw .alreadyExists(name) }
         return try StagedFile(directory: path, name: name)
     }
+
+    public var location: String { path }
+
+    public func stage(named name: String) throws -> any StagedSetFile { try stageFile(named: name) }
 
     /// Writes the manifest atomically, making the set complete. Call after every file committed.
     public func finish(manifest: Data) throws(RepositoryError) {
@@ -42,12 +68,13 @@ public final class SetWriter: @unchecked Sendable {
 }
 
 /// A file being written into a set: `.<name>.partial` until `commit` renames it into place.
-public final class StagedFile: @unchecked Sendable {
+public final class StagedFile: StagedSetFile, @unchecked Sendable {
     public let finalPath: String
     public let temporaryPath: String
     public let directory: String
     /// The open descriptor to write to.
     public private(set) var fileDescriptor: Int32
+    public private(set) lazy var output: any ArchiveOutput = FileOutput(descriptor: fileDescriptor, path: finalPath)
 
     init(directory: String, name: String) throws(RepositoryError) {
         self.directory = directory

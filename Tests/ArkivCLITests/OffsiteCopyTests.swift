@@ -1,3 +1,4 @@
+import ArkivPostgres
 import ArkivRepository
 import ArkivTestSupport
 import Foundation
@@ -116,5 +117,80 @@ struct OffsiteCopyTests {
         #expect(missing.status == 1 && missing.stderr.contains("bucket arkiv-no-such-bucket does not exist"), "\(missing.stderr)")
         let noCredentials = try runExecutable("arkiv", ["ping", bucket], environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "HOME": "/nonexistent"])
         #expect(noCredentials.status == 1 && noCredentials.stderr.contains("no S3 credentials"), "\(noCredentials.stderr)")
+    }
+}
+
+/// `arkiv-backup --repo s3://…`: straight into the bucket, no local staging.
+@Suite("Backups into a bucket")
+struct BucketBackupTests {
+    @Test("backup (encrypted) → list → verify --quick on the bucket → copy back → full verify and restore equal the source; a second backup while one holds the lock exits 4; a stale lock is taken over; an interrupted backup leaves no complete set and no open upload",
+          arguments: [TestServer.pg16])
+    func backupIntoBucket(server: TestServer) throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-bucket-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let identity = base + "/identity"
+        let bucketName = try OffsiteCopyTests.variable("BUCKET"), prefix = "direct-\(UUID().uuidString.prefix(8).lowercased())"
+        let bucket = "s3://\(bucketName)/\(prefix)"
+        let recipient = try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var environment = try OffsiteCopyTests.awsEnvironment()
+        environment["SOURCE_URL"] = try server.url(database: "workspace")
+        environment["TARGET_URL"] = try server.url()
+        let storage = S3Storage(bucket: bucketName, prefix: prefix, configuration: try S3Configuration.resolve(environment: environment))
+
+        let backup = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", bucket, "--recipient", recipient,
+                                                        "--schema", "crm", "--schema", "flow"], environment: environment)
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect(backup.stdout.contains("complete") && backup.stdout.contains(bucket), "\(backup.stdout)")
+        #expect(try storage.stat("lock") == nil, "the lock object is gone after the backup")
+        let list = try runExecutable("arkiv", ["list", "--repo", bucket], environment: environment)
+        #expect(list.stdout.contains("complete") && list.stdout.contains("workspace on"), "\(list.stdout)")
+        let quick = try runExecutable("arkiv-verify", ["archive", "latest", "--quick", "--repo", bucket], environment: environment)
+        #expect(quick.status == 0, "\(quick.stdout)\(quick.stderr)")
+
+        let local = base + "/local"
+        #expect(try runExecutable("arkiv", ["copy", "--from", bucket, "--to", local], environment: environment).status == 0)
+        let full = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", local, "--identity", identity])
+        #expect(full.status == 0, "decrypts and recounts: \(full.stdout)\(full.stderr)")
+        let scratch = "arkiv_bucket_\(UInt32.random(in: 0...UInt32.max))"
+        let admin = try server.connect()
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)") }
+        #expect(try runExecutable("arkiv-restore", ["latest", "--repo", local, "--target-env", "TARGET_URL", "--scratch", "--scratch-name", scratch,
+                                                    "--identity", identity], environment: environment).status == 0)
+        let compare = try runExecutable("arkiv-verify", ["compare", "--source-env", "SOURCE_URL", "--target-env", "RESTORED_URL", "--schema", "crm", "--schema", "flow"],
+                                        environment: environment.merging(["RESTORED_URL": try server.url(database: scratch)]) { $1 })
+        #expect(compare.status == 0, "\(compare.stdout)")
+
+        // Someone holds the lock (fresh): exit 4 naming them, nothing written.
+        let held = try StorageLock(storage: storage, command: "arkiv prune (test)")
+        let blocked = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", bucket, "--recipient", recipient, "--schema", "crm"],
+                                        environment: environment)
+        #expect(blocked.status == 4 && blocked.stderr.contains("arkiv prune (test)"), "\(blocked.stderr)")
+        held.release()
+        #expect(try StoredSets(storage: storage).sets().count == 1)
+
+        // A lock its holder stopped refreshing long ago is taken over, and said so.
+        let stale = #"{"holder":{"command":"arkiv-backup","host":"gone-host","pid":1,"startedAt":"2026-01-01T00:00:00Z"},"refreshedAt":"2026-01-01T00:00:00Z"}"#
+        try storage.save("lock", data: Data(stale.utf8), ifAbsent: false)
+        let takeover = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", bucket, "--recipient", recipient, "--schema", "crm"],
+                                         environment: environment)
+        #expect(takeover.status == 0 && takeover.stderr.contains("gone-host"), "\(takeover.stderr)")
+
+        // Interrupted mid-upload: no manifest, nothing left open.
+        try withScratchDatabase(on: server) { big in
+            try Fault.createBigTable(try Connection(big), rows: 150_000)
+            let running = try BackgroundProcess("arkiv-backup", ["--source-env", "BIG_URL", "--repo", bucket, "--no-encryption", "--schema", "big",
+                                                                 "--level", "19", "--jobs", "1"],
+                                                environment: environment.merging(["BIG_URL": try server.url(database: big.databaseName)]) { $1 })
+            try #require(try Fault.waitForCopy(admin, database: big.databaseName, application: "arkiv-backup worker", process: running),
+                         "the backup never started copying: \(running.stderr)")
+            running.send(SIGTERM)
+            let outcome = running.wait(timeout: 60)
+            #expect(outcome.status == 1, "\(outcome.stderr)")
+            let sets = try StoredSets(storage: storage).sets()
+            #expect(sets.filter(\.complete).count == 2 && sets.count == 2, "the interrupted set left nothing: \(sets)")
+            #expect(try storage.abandonedUploads().isEmpty, "no multipart upload left open")
+            #expect(try storage.stat("lock") == nil)
+        }
     }
 }

@@ -15,8 +15,9 @@ import Glibc
 /// while taking `fileLock` (only `finish` does), never the reverse.
 public final class ArchiveWriter: @unchecked Sendable {
     public let path: String
-    private let descriptor: Int32
-    private let ownsDescriptor: Bool
+    private let output: any ArchiveOutput
+    /// The descriptor this writer opened itself (`creatingFileAt`), closed by `finish`.
+    private let ownedDescriptor: Int32?
     private let codec: Codec
     private let chunkSize: Int
     private let subkey: SecureBytes?
@@ -34,7 +35,6 @@ public final class ArchiveWriter: @unchecked Sendable {
     private let fileLock = Lock()
     // Guarded by `fileLock`.
     private var offset: UInt64 = 0
-    private var writeBehind = WriteBehind()
     private let fileHasher: SHA256
     /// The first write error: after it nothing more is written (`failure` reports it to callers).
     private var fileFailure: ArchiveError?
@@ -45,7 +45,16 @@ public final class ArchiveWriter: @unchecked Sendable {
         fileDescriptor: Int32, path: String, fileName: String, setID: BackupSetID,
         codec: Codec = .default, encryption: Encryption, chunkSize: Int = 1 << 20
     ) throws(ArchiveError) {
-        try self.init(descriptor: fileDescriptor, owned: false, path: path, fileName: fileName, setID: setID,
+        try self.init(output: FileOutput(descriptor: fileDescriptor, path: path), owned: nil, path: path, fileName: fileName, setID: setID,
+                      codec: codec, encryption: encryption, chunkSize: chunkSize)
+    }
+
+    /// Writes to `output` (an object-storage upload, say); `path` names it in errors.
+    public convenience init(
+        output: any ArchiveOutput, path: String, fileName: String, setID: BackupSetID,
+        codec: Codec = .default, encryption: Encryption, chunkSize: Int = 1 << 20
+    ) throws(ArchiveError) {
+        try self.init(output: output, owned: nil, path: path, fileName: fileName, setID: setID,
                       codec: codec, encryption: encryption, chunkSize: chunkSize)
     }
 
@@ -57,8 +66,8 @@ public final class ArchiveWriter: @unchecked Sendable {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw .io(path: path, operation: "create archive", errno: errno) }
         do {
-            try self.init(descriptor: descriptor, owned: true, path: path, fileName: fileName, setID: setID,
-                          codec: codec, encryption: encryption, chunkSize: chunkSize)
+            try self.init(output: FileOutput(descriptor: descriptor, path: path), owned: descriptor, path: path, fileName: fileName,
+                          setID: setID, codec: codec, encryption: encryption, chunkSize: chunkSize)
         } catch {
             close(descriptor)
             throw error
@@ -66,7 +75,7 @@ public final class ArchiveWriter: @unchecked Sendable {
     }
 
     private init(
-        descriptor: Int32, owned: Bool, path: String, fileName: String, setID: BackupSetID,
+        output: any ArchiveOutput, owned: Int32?, path: String, fileName: String, setID: BackupSetID,
         codec: Codec, encryption: Encryption, chunkSize: Int
     ) throws(ArchiveError) {
         try codec.validate()
@@ -77,8 +86,8 @@ public final class ArchiveWriter: @unchecked Sendable {
             codec: codec.id, cipher: encryption.cipherID, setID: setID,
             fileSalt: SecureRandom.bytes(ArchiveFormat.fileSaltLength), fileName: fileName)
         self.path = path
-        self.descriptor = descriptor
-        ownsDescriptor = owned
+        self.output = output
+        ownedDescriptor = owned
         self.codec = codec
         self.chunkSize = chunkSize
         headerDigest = try SHA256.hash(header.bytes)
@@ -91,7 +100,7 @@ public final class ArchiveWriter: @unchecked Sendable {
     }
 
     deinit {
-        if ownsDescriptor && !isClosed { close(descriptor) }
+        if let ownedDescriptor, !isClosed { close(ownedDescriptor) }
     }
 
     /// Opens a member; its chunks may interleave with other open members' chunks.
@@ -180,10 +189,10 @@ public final class ArchiveWriter: @unchecked Sendable {
                 } catch {
                     throw fail(error)
                 }
-                guard fsync(descriptor) == 0 else { throw fail(.io(path: path, operation: "fsync", errno: errno)) }
-                if ownsDescriptor {
+                do throws(ArchiveError) { try output.sync() } catch { throw fail(error) }
+                if let ownedDescriptor {
                     isClosed = true
-                    guard close(descriptor) == 0 else { throw fail(.io(path: path, operation: "close", errno: errno)) }
+                    guard close(ownedDescriptor) == 0 else { throw fail(.io(path: path, operation: "close", errno: errno)) }
                 }
                 isClosed = true
                 return ArchiveFileSummary(size: offset, sha256: try fileHasher.finalize(), members: entries.map(\.summary))
@@ -263,14 +272,13 @@ public final class ArchiveWriter: @unchecked Sendable {
     private func appendLocked(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         if let fileFailure { throw fileFailure }
         do throws(ArchiveError) {
-            try FileIO.writeAll(descriptor, bytes, path: path)
+            try output.append(bytes)
             try fileHasher.update(bytes)
         } catch {
             fileFailure = error
             throw error
         }
         offset += UInt64(bytes.count)
-        writeBehind.written(upTo: offset, descriptor: descriptor)
     }
 
     /// Caller holds `lock`.

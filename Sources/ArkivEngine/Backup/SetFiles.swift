@@ -5,7 +5,7 @@ import Foundation
 /// The archive files of a set being written: one staged file and one writer per schema.
 final class SetFiles: @unchecked Sendable {
     private struct OpenFile {
-        let staged: StagedFile
+        let staged: any StagedSetFile
         let writer: ArchiveWriter
     }
 
@@ -14,13 +14,13 @@ final class SetFiles: @unchecked Sendable {
     let fileNames: [String: String]
     private var committed = false
 
-    init(set: SetWriter, fileNames: [String: String], setID: BackupSetID, codec: Codec, encryption: Encryption) throws {
+    init(set: any SetDestination, fileNames: [String: String], setID: BackupSetID, codec: Codec, encryption: Encryption) throws {
         var files: [String: OpenFile] = [:]
         do {
             for name in fileNames.values.sorted() {
-                let staged = try set.stageFile(named: name)
+                let staged = try set.stage(named: name)
                 let writer = try ArchiveWriter(
-                    fileDescriptor: staged.fileDescriptor, path: staged.finalPath, fileName: name,
+                    output: staged.output, path: staged.finalPath, fileName: name,
                     setID: setID, codec: codec, encryption: encryption)
                 files[name] = OpenFile(staged: staged, writer: writer)
             }
