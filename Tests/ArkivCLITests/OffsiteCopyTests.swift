@@ -161,6 +161,28 @@ struct BucketBackupTests {
                                         environment: environment.merging(["RESTORED_URL": try server.url(database: scratch)]) { $1 })
         #expect(compare.status == 0, "\(compare.stdout)")
 
+        // Straight from the bucket, by range: restore, verify restored, and a drill.
+        let direct = "arkiv_direct_\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? admin.execute("DROP DATABASE IF EXISTS \(direct) WITH (FORCE)") }
+        let fromBucket = try runExecutable("arkiv-restore", ["latest", "--repo", bucket, "--target-env", "TARGET_URL", "--scratch", "--scratch-name", direct,
+                                                             "--identity", identity], environment: environment)
+        #expect(fromBucket.status == 0, "\(fromBucket.stderr)")
+        let restoredEnvironment = environment.merging(["RESTORED_URL": try server.url(database: direct)]) { $1 }
+        let proven = try runExecutable("arkiv-verify", ["restored", "latest", "--repo", bucket, "--target-env", "RESTORED_URL", "--identity", identity],
+                                       environment: restoredEnvironment)
+        #expect(proven.status == 0, "\(proven.stdout)\(proven.stderr)")
+        let drill = try runExecutable("arkiv-drill", ["--repo", bucket, "--target-env", "TARGET_URL", "--identity", identity], environment: environment)
+        #expect(drill.status == 0 && drill.stdout.contains("PASSED"), "\(drill.stdout)\(drill.stderr)")
+        #expect(try storage.list(prefix: "drills/").count == 1, "the drill's report is kept in the bucket")
+        // A damaged object is caught before anything is restored.
+        let archiveName = try #require(try storage.list(prefix: "").first { $0.name.hasSuffix(".arkiv") }).name
+        let original = try storage.read(archiveName)
+        try storage.save(archiveName, data: original.prefix(original.count - 10), ifAbsent: false)
+        let refused = try runExecutable("arkiv-restore", ["latest", "--repo", bucket, "--target-env", "TARGET_URL", "--scratch", "--scratch-name", direct + "_x",
+                                                          "--identity", identity], environment: environment)
+        #expect(refused.status == 1 && refused.stderr.contains(archiveName), "\(refused.stderr)")
+        try storage.save(archiveName, data: original, ifAbsent: false)
+
         // Someone holds the lock (fresh): exit 4 naming them, nothing written.
         let held = try StorageLock(storage: storage, command: "arkiv prune (test)")
         let blocked = try runExecutable("arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", bucket, "--recipient", recipient, "--schema", "crm"],

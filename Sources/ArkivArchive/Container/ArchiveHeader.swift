@@ -38,10 +38,10 @@ struct ArchiveHeader {
 
     /// Reads and validates the header at the start of `descriptor`. Unknown trailing body bytes (a later
     /// minor revision's fields) are skipped; they are still authenticated through the header digest.
-    static func read(from descriptor: Int32, path: String, fileSize: UInt64) throws(ArchiveError) -> ArchiveHeader {
+    static func read(from input: any ArchiveInput, path: String, fileSize: UInt64) throws(ArchiveError) -> ArchiveHeader {
         var prefix = [UInt8](repeating: 0, count: ArchiveFormat.headerPrefixLength)
         let count = try prefix.withMutableBytes { (buffer) throws(ArchiveError) -> Int in
-            try FileIO.read(descriptor, into: buffer, at: 0, path: path)
+            try input.read(into: buffer, at: 0)
         }
         guard count >= ArchiveFormat.magic.count, prefix.starts(with: ArchiveFormat.magic) else { throw .badMagic(file: path) }
         guard count == ArchiveFormat.headerPrefixLength else {
@@ -61,7 +61,7 @@ struct ArchiveHeader {
         }
         var bytes = [UInt8](repeating: 0, count: headerLength)
         _ = try bytes.withMutableBytes { (buffer) throws(ArchiveError) -> Int in
-            try FileIO.read(descriptor, into: buffer, at: 0, path: path)
+            try input.read(into: buffer, at: 0)
         }
         return try parse(bytes, path: path)
     }

@@ -18,8 +18,16 @@ public final class ArchiveReader: @unchecked Sendable {
     private let entryPositions: [UInt32: Int]
 
     /// `dataKey` is required for an encrypted file and refused for a plaintext one.
-    public init(path: String, dataKey: DataKey?) throws(ArchiveError) {
-        let file = try OpenArchiveFile(path: path, dataKey: dataKey)
+    public convenience init(path: String, dataKey: DataKey?) throws(ArchiveError) {
+        try self.init(file: OpenArchiveFile(path: path, dataKey: dataKey), path: path)
+    }
+
+    /// Reads from `input` (an object in a bucket, read in ranges); `path` names it in errors.
+    public convenience init(input: any ArchiveInput, path: String, dataKey: DataKey?) throws(ArchiveError) {
+        try self.init(file: OpenArchiveFile(input: input, path: path, dataKey: dataKey), path: path)
+    }
+
+    private init(file: OpenArchiveFile, path: String) throws(ArchiveError) {
         let footer = try Self.readFooter(file)
         let indexBytes = try Self.readIndexRecords(file, from: footer.indexOffset)
         entries = try ArchiveIndex.decode(indexBytes, path: path, records: file.headerLength..<footer.indexOffset)
@@ -34,6 +42,16 @@ public final class ArchiveReader: @unchecked Sendable {
     /// to match in a manifest nothing authenticates (an unencrypted set's).
     public convenience init(path: String, dataKey: DataKey?, setID: BackupSetID, fileName: String) throws(ArchiveError) {
         try self.init(path: path, dataKey: dataKey)
+        try checkBelongs(to: setID, as: fileName)
+    }
+
+    /// The same, reading from `input`.
+    public convenience init(input: any ArchiveInput, path: String, dataKey: DataKey?, setID: BackupSetID, fileName: String) throws(ArchiveError) {
+        try self.init(input: input, path: path, dataKey: dataKey)
+        try checkBelongs(to: setID, as: fileName)
+    }
+
+    private func checkBelongs(to setID: BackupSetID, as fileName: String) throws(ArchiveError) {
         guard self.setID == setID else {
             throw .foreignFile(file: path, detail: "it was written for backup set \(self.setID), the manifest's set is \(setID)")
         }
@@ -99,7 +117,7 @@ public final class ArchiveReader: @unchecked Sendable {
         }
         var bytes = [UInt8](repeating: 0, count: ArchiveFormat.footerLength)
         _ = try bytes.withMutableBytes { (buffer) throws(ArchiveError) -> Int in
-            try FileIO.read(file.descriptor, into: buffer, at: file.size - footerLength, path: file.path)
+            try file.read(into: buffer, at: file.size - footerLength)
         }
         var reader = ByteReader(bytes, position: ArchiveFormat.footerMagic.count)
         guard bytes.starts(with: ArchiveFormat.footerMagic), let indexOffset = reader.readUInt64(), let length = reader.readUInt64() else {

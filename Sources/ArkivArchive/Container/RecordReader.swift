@@ -28,7 +28,7 @@ final class RecordReader {
         guard headerEnd <= limit else {
             throw .truncated(file: file.path, offset: offset, detail: "a chunk record header does not fit before offset \(limit)")
         }
-        let count = try FileIO.read(file.descriptor, into: headerBuffer, at: offset, path: file.path)
+        let count = try file.read(into: headerBuffer, at: offset)
         guard count == ArchiveFormat.recordHeaderLength else {
             throw .truncated(file: file.path, offset: offset + UInt64(count), detail: "the file ends inside a chunk record header")
         }
@@ -66,7 +66,7 @@ final class RecordReader {
     private func readAndOpen(_ header: ChunkRecordHeader, at offset: UInt64, memberName: String) throws(ArchiveError) -> UnsafeRawBufferPointer {
         let stored = UnsafeMutableRawBufferPointer(rebasing: storedBuffer[0..<Int(header.storedLength)])
         let payloadOffset = offset + UInt64(ArchiveFormat.recordHeaderLength)
-        let count = try FileIO.read(file.descriptor, into: stored, at: payloadOffset, path: file.path)
+        let count = try file.read(into: stored, at: payloadOffset)
         guard count == stored.count else {
             throw .truncated(file: file.path, offset: payloadOffset + UInt64(count), detail: "the file ends inside a chunk of '\(memberName)'")
         }

@@ -42,11 +42,10 @@ public struct DrillRunner {
         let started = Date()
         // One lease for the whole drill (its restore and verification lease again inside it), so
         // prune cannot remove the set between them.
-        let lease = try SetReading.lease(repository: repository, set: set, command: "arkiv-drill", reporter: reporter)
-        defer { lease.release() }
-        let entry = lease.entry
+        let entry = try DrilledSet.open(repository: repository, set: set, reporter: reporter)
+        defer { entry.release() }
         var report = DrillReport(set: entry.id.rawValue, startedAt: started, backupAgeSeconds: started.timeIntervalSince(entry.id.createdAt))
-        report.storedBytes = UInt64(entry.totalBytes)
+        report.storedBytes = entry.bytes
         // Its own name every run: a database kept by an earlier drill (--keep), perhaps with
         // someone's work in it, is never in the way and never dropped.
         let scratch = String(RestoreRunner.scratchName(for: entry.id.rawValue, prefix: "arkiv_drill_").prefix(55))
@@ -86,11 +85,9 @@ public struct DrillRunner {
         }
         report.totalSeconds = Date().timeIntervalSince(started)
         report.passed = report.error == nil && report.differences.isEmpty && report.checks > 0
-        keep(report, in: entry)
+        keep(report, of: entry.id)
         if let metricsFile {
-            // The manifest is written last, so its modification time is when the backup ended.
-            let finished = (try? FileManager.default.attributesOfItem(atPath: entry.manifestPath))?[.modificationDate] as? Date
-            let backupSeconds = finished.map { max(0, $0.timeIntervalSince(entry.id.createdAt)) }
+            let backupSeconds = entry.finished.map { max(0, $0.timeIntervalSince(entry.id.createdAt)) }
             do {
                 try DrillMetrics.write(report, repository: repository, backupCreatedAt: entry.id.createdAt, backupSeconds: backupSeconds, to: metricsFile)
             } catch {
@@ -142,9 +139,9 @@ public struct DrillRunner {
     /// `<repository>/drills/<drill time>-<random>-<set id>.json`, written atomically and never
     /// over another drill's report (two drills may start in the same second). When the
     /// repository refuses it, the same file goes to the state folder, with one warning.
-    private func keep(_ report: DrillReport, in entry: SetEntry) {
+    private func keep(_ report: DrillReport, of id: BackupID) {
         let name = CompactTimestamp.string(from: report.startedAt) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-            + "-" + entry.id.rawValue + ".json"
+            + "-" + id.rawValue + ".json"
         let data: Data
         do {
             let encoder = JSONEncoder()
@@ -158,10 +155,14 @@ public struct DrillRunner {
         let inRepository = repository + "/" + Self.historyFolder
         let refused: String
         do {
-            try RecordFiles.write(data, named: name, in: inRepository)
+            if case .s3 = try RepositoryLocation(repository) {
+                try RepositoryLocation(repository).open().save(Self.historyFolder + "/" + name, data: data, ifAbsent: true)
+            } else {
+                try RecordFiles.write(data, named: name, in: inRepository)
+            }
             return
         } catch {
-            refused = error.description
+            refused = "\(error)"
         }
         guard let local = Self.localHistoryFolder(stateDirectory: stateDirectory, repository: repository) else {
             reporter.log("warning", "\(refused); no state folder to keep the drill report in instead (set ARKIV_STATE_DIR or --state-dir)")
@@ -206,6 +207,15 @@ public struct DrillRunner {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var reports: [(name: String, report: DrillReport)] = []
+        // A bucket keeps its drill reports as objects under drills/.
+        if let location = try? RepositoryLocation(repository), case .s3 = location, let storage = try? location.open() {
+            folders.removeFirst()
+            for object in (try? storage.list(prefix: historyFolder + "/")) ?? [] where object.name.hasSuffix(".json") {
+                if let report = (try? storage.read(object.name)).flatMap({ try? decoder.decode(DrillReport.self, from: $0) }) {
+                    reports.append((String(object.name.dropFirst(historyFolder.count + 1)), report))
+                }
+            }
+        }
         for folder in folders {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }
             for name in names {
@@ -215,5 +225,32 @@ public struct DrillRunner {
             }
         }
         return reports.sorted { $0.name < $1.name }.map(\.report)
+    }
+}
+
+/// The set a drill restores, held for the whole drill: leased in a directory (prune keeps it),
+/// looked up in a bucket.
+private struct DrilledSet {
+    let id: BackupID
+    let bytes: UInt64
+    /// When the backup wrote its manifest, where the storage says (a file's modification time).
+    let finished: Date?
+    let release: () -> Void
+
+    static func open(repository: String, set: String, reporter: ProgressReporter) throws -> DrilledSet {
+        let location = try RepositoryLocation(repository)
+        if case .s3 = location {
+            let stored = StoredSets(storage: try location.open())
+            let id = try stored.complete(set)
+            let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
+            return DrilledSet(id: id, bytes: bytes, finished: nil, release: {})
+        }
+        // One lease for the whole drill (its restore and verification lease again inside it), so
+        // prune cannot remove the set between them.
+        let lease = try SetReading.lease(repository: repository, set: set, command: "arkiv-drill", reporter: reporter)
+        let entry = lease.entry
+        // The manifest is written last, so its modification time is when the backup ended.
+        let finished = (try? FileManager.default.attributesOfItem(atPath: entry.manifestPath))?[.modificationDate] as? Date
+        return DrilledSet(id: entry.id, bytes: UInt64(entry.totalBytes), finished: finished, release: lease.release)
     }
 }
