@@ -51,6 +51,10 @@ struct UnpinCommand: ParsableCommand {
 
 enum PinChange {
     static func apply(pinned: Bool, set: String, repo: String, note: String?) throws {
+        if case .s3 = try RepositoryLocation(repo) {
+            try applyStored(pinned: pinned, set: set, storage: try RepositoryLocation(repo).open(), note: note)
+            return
+        }
         let repository = try LocalRepository(path: repo)
         let lock = try repository.lock(command: pinned ? "arkiv pin" : "arkiv unpin")
         defer { lock.release() }
@@ -72,4 +76,20 @@ enum PinChange {
         let after = repository.pinState(of: entry.id, pinnedAtBackup: pinnedAtBackup)
         print("\(entry.id): \(pinned ? "pinned" : "unpinned") — \(after.description)")
     }
+
+    /// The same in a bucket: the record is the object `pins/<id>.json`, written under the lock.
+    static func applyStored(pinned: Bool, set: String, storage: any Storage, note: String?) throws {
+        let lock = try StorageLock(storage: storage, command: pinned ? "arkiv pin" : "arkiv unpin")
+        defer { lock.release() }
+        let stored = StoredSets(storage: storage)
+        let id = try stored.complete(set)
+        _ = try stored.manifest(id)
+        let record = PinRecord(set: id.rawValue, pinned: pinned, at: Date(), by: LocalRepository.currentUser() + "@" + ProcessInfo.processInfo.hostName, note: note)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        try storage.save("pins/" + id.rawValue + ".json", data: try encoder.encode(record), ifAbsent: false)
+        print("\(id): \(pinned ? "pinned" : "unpinned") in \(storage.location)")
+    }
 }
+

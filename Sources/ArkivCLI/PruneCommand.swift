@@ -84,9 +84,21 @@ public struct PruneCommand: ParsableCommand {
         return policy
     }
 
+    @OptionGroup var s3: S3Options
+
     public func run() throws {
         let settings = try policyFile.load()
-        let repository = try LocalRepository(path: try settings.repository(repo))
+        let path = try settings.repository(repo)
+        if case .s3 = try RepositoryLocation(path) {
+            let storage = try s3.open(RepositoryLocation(path), create: false)
+            let result = try StoredPruner(storage: storage, policy: try retention(settings), dryRun: dryRun).run { line in
+                if !json { print(line) }
+            }
+            if json { print(try RecordJSON.string(result)) }
+            if let failure = result.failure { throw CommandFailure(.failure, failure) }
+            return
+        }
+        let repository = try LocalRepository(path: path)
         let result = try Pruner(repository: repository, policy: try retention(settings), dryRun: dryRun).run { line in
             if !json { print(line) }
         }
@@ -240,3 +252,65 @@ struct Pruner {
         return rules
     }
 }
+
+/// Prune of a repository in a bucket: the same plan and table as on disk, under the bucket's lock
+/// object; a set's manifest deleted first; multipart uploads older than the grace (a backup or a
+/// copy that died) aborted. There are no reader leases in a bucket yet: do not prune a bucket
+/// while a restore or drill reads an older set from it.
+struct StoredPruner {
+    let storage: any Storage
+    let policy: RetentionPolicy
+    let dryRun: Bool
+
+    func run(print: (String) -> Void) throws -> Pruner.Result {
+        let lock = try StorageLock(storage: storage, command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
+        defer { lock.release() }
+        let stored = StoredSets(storage: storage)
+        let sizes = Dictionary(try stored.sets().map { ($0.id, $0.bytes) }, uniquingKeysWith: { first, _ in first })
+        let candidates = try stored.retentionCandidates()
+        let plan = Retention.plan(candidates, policy: policy)
+        var result = Pruner.Result(
+            repository: storage.location, dryRun: dryRun, policy: Pruner.describe(policy),
+            sets: plan.decisions.map { decision in
+                Pruner.SetOutcome(id: decision.id.rawValue, createdAt: decision.id.createdAt, complete: decision.candidate.complete,
+                                  pinned: decision.candidate.pinned, bytes: Int(sizes[decision.id] ?? 0),
+                                  action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
+            })
+        if candidates.contains(where: \.complete) && !candidates.contains(where: { $0.complete && $0.isReadable }) {
+            for index in result.sets.indices where result.sets[index].action == "remove" { result.sets[index].action = "keep" }
+            result.failure = "not one set's manifest in \(storage.location) can be read; nothing was removed"
+            print(Pruner.table(result))
+            return result
+        }
+        print(Pruner.table(result))
+        print("")
+        let stale = (storage as? S3Storage).map { s3 in
+            ((try? s3.abandonedUploads()) ?? []).filter { Date().timeIntervalSince($0.initiated ?? .distantPast) > policy.incompleteGrace }
+        } ?? []
+        if dryRun {
+            let removed = result.sets.filter { $0.action == "remove" }
+            print("dry run: \(Pruner.kept(result)), \(removed.count) would be removed, \(stale.count) abandoned uploads would be aborted; nothing removed")
+            return result
+        }
+        for (index, set) in result.sets.enumerated() where set.action == "remove" {
+            do {
+                try stored.remove(try BackupID(parsing: set.id))
+                result.sets[index].removed = true
+                result.removedBytes += set.bytes
+                print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")
+            } catch {
+                result.failure = "could not remove \(set.id): \(error); nothing after it was removed"
+                return result
+            }
+        }
+        if let s3 = storage as? S3Storage {
+            for upload in stale {
+                try s3.abortUpload(key: upload.key, uploadID: upload.uploadID)
+                print("aborted an abandoned upload of \(upload.key)")
+            }
+        }
+        print("prune: \(Pruner.kept(result)), \(result.sets.filter(\.removed).count) removed (\(ProgressReporter.bytes(Int64(result.removedBytes))) freed)")
+        return result
+    }
+}
+

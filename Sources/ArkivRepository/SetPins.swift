@@ -6,6 +6,14 @@ import Foundation
 /// a later pin or unpin is a record beside the set that overrides it: the newest word wins.
 /// Unpinning a set pinned at backup time writes `pinned: false`.
 public struct PinRecord: Codable, Sendable, Equatable {
+    public init(set: String, pinned: Bool, at: Date, by: String, note: String?) {
+        self.set = set
+        self.pinned = pinned
+        self.at = at
+        self.by = by
+        self.note = note
+    }
+
     public let set: String
     public let pinned: Bool
     public let at: Date
@@ -75,7 +83,7 @@ extension LocalRepository {
 
     /// The account's name from the password database (cron and systemd set no `USER`), with the
     /// person behind `sudo`: who to ask about a pin.
-    static func currentUser(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func currentUser(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         let uid = geteuid()
         var name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
             ?? environment["LOGNAME"] ?? environment["USER"] ?? "uid \(uid)"

@@ -214,5 +214,25 @@ struct BucketBackupTests {
             #expect(try storage.abandonedUploads().isEmpty, "no multipart upload left open")
             #expect(try storage.stat("lock") == nil)
         }
+
+        // Prune in the bucket: the plan as on disk, a planted doubtful set kept and counted for nothing.
+        let planted = try BackupID(date: Date()).rawValue
+        try storage.save(planted + "/manifest.json", data: Data("{}".utf8), ifAbsent: true)
+        let sets = try StoredSets(storage: storage).sets().filter(\.complete).map(\.id.rawValue)
+        let prune = try runExecutable("arkiv-prune", ["--repo", bucket, "--keep-last", "1"], environment: environment)
+        #expect(prune.status == 0, "\(prune.stdout)\(prune.stderr)")
+        #expect(prune.stdout.contains("counted by no rule"), "\(prune.stdout)")
+        let left = try StoredSets(storage: storage).sets().map(\.id.rawValue)
+        #expect(Set(left) == Set([sets.filter { $0 != planted }.max() ?? "", planted]), "the newest real set and the doubtful one: \(prune.stdout)")
+        #expect(try storage.list(prefix: "drills/").isEmpty, "the pruned set's drill report went with it")
+        #expect(try storage.stat("lock") == nil)
+
+        // A pin in the bucket is a record prune honours.
+        let real = try #require(left.filter { $0 != planted }.first)
+        let pin = try runExecutable("arkiv", ["pin", real, "--repo", bucket, "--note", "before the cutover"], environment: environment)
+        let pinRecord = try storage.stat("pins/\(real).json")
+        #expect(pin.status == 0 && pinRecord != nil, "\(pin.stdout)\(pin.stderr)")
+        let pinnedPlan = try runExecutable("arkiv-prune", ["--repo", bucket, "--keep-last", "1", "--dry-run"], environment: environment)
+        #expect(pinnedPlan.stdout.split(separator: "\n").first { $0.hasPrefix(real) }?.contains("pinned") == true, "\(pinnedPlan.stdout)")
     }
 }

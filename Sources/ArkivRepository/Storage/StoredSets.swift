@@ -90,4 +90,33 @@ public struct StoredSets: Sendable {
         }
         return problems
     }
+
+    /// Every set as retention sees it, as on disk: complete or not, pinned or not (nil when the
+    /// manifest cannot be read, is another set's, or lists objects that are not there with their
+    /// sizes), and its source.
+    public func retentionCandidates() throws -> [RetentionCandidate] {
+        let objects = try storage.list(prefix: "")
+        let sizes = Dictionary(objects.map { ($0.name, $0.size) }, uniquingKeysWith: { first, _ in first })
+        return try sets().map { entry in
+            guard entry.complete else { return RetentionCandidate(id: entry.id, complete: false, pinned: false) }
+            guard let manifest = try? manifest(entry.id).manifest,
+                  !manifest.files.isEmpty, manifest.files.allSatisfy({ sizes[entry.id.rawValue + "/" + $0.name] == $0.bytes }) else {
+                return RetentionCandidate(id: entry.id, complete: true, pinned: nil)
+            }
+            let record = (try? storage.read("pins/" + entry.id.rawValue + ".json")).flatMap { try? RepositoryRecords.decoder.decode(PinRecord.self, from: $0) }
+            return RetentionCandidate(id: entry.id, complete: true, pinned: record?.pinned ?? manifest.pinned, source: manifest.source.identity)
+        }
+    }
+
+    /// Removes a set: its manifest first (a removal cut short leaves an incomplete set, never
+    /// one that looks complete), then its other objects, then its pin and drill records.
+    public func remove(_ id: BackupID) throws(StorageError) {
+        try storage.delete(id.rawValue + "/" + LocalRepository.manifestName)
+        for object in try storage.list(prefix: id.rawValue + "/") { try storage.delete(object.name) }
+        try storage.delete("pins/" + id.rawValue + ".json")
+        for object in try storage.list(prefix: "drills/") where object.name.hasSuffix("-" + id.rawValue + ".json") {
+            try storage.delete(object.name)
+        }
+    }
 }
+

@@ -93,13 +93,18 @@ public final class S3Storage: Storage, @unchecked Sendable {
 
     // MARK: Multipart uploads (used by S3Upload, and by prune for abandoned ones)
 
-    /// Multipart uploads under this repository's prefix that were started and never finished.
-    public func abandonedUploads() throws(StorageError) -> [(key: String, uploadID: String)] {
+    /// Multipart uploads under this repository's prefix that were started and not finished,
+    /// with when they started (nil when the service does not say).
+    public func abandonedUploads() throws(StorageError) -> [(key: String, uploadID: String, initiated: Date?)] {
         let base = prefix.isEmpty ? "" : prefix + "/"
         let response = try send("GET", key: nil, query: [("prefix", base), ("uploads", "")], object: location)
+        let dates = ISO8601DateFormatter()
+        dates.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let plain = ISO8601DateFormatter()
         return S3XML.blocks("Upload", in: Substring(decoding: response.body, as: UTF8.self)).compactMap { block in
             guard let key = S3XML.value("Key", in: block), let id = S3XML.value("UploadId", in: block) else { return nil }
-            return (key, id)
+            let initiated = S3XML.value("Initiated", in: block).flatMap { dates.date(from: $0) ?? plain.date(from: $0) }
+            return (key, id, initiated)
         }
     }
 
