@@ -282,6 +282,11 @@ struct StoredPruner {
             print(Pruner.table(result))
             return result
         }
+        // A set a reader holds (a fresh lease object) is kept this run, as on disk.
+        for (index, decision) in plan.decisions.enumerated() where !decision.keep {
+            let readers = StorageLease.readers(of: decision.id, in: storage)
+            if !readers.holders.isEmpty { result.sets[index].keep(inUseBy: readers.holders) }
+        }
         print(Pruner.table(result))
         print("")
         let stale = (storage as? S3Storage).map { s3 in
@@ -294,7 +299,15 @@ struct StoredPruner {
         }
         for (index, set) in result.sets.enumerated() where set.action == "remove" {
             do {
-                try stored.remove(try BackupID(parsing: set.id))
+                let id = try BackupID(parsing: set.id)
+                // A reader that arrived after the plan was printed keeps it.
+                let readers = StorageLease.readers(of: id, in: storage)
+                if !readers.holders.isEmpty {
+                    result.sets[index].keep(inUseBy: readers.holders)
+                    print("kept \(set.id): \(result.sets[index].reasons[0])")
+                    continue
+                }
+                try stored.remove(id)
                 result.sets[index].removed = true
                 result.removedBytes += set.bytes
                 print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")

@@ -174,6 +174,7 @@ struct BucketBackupTests {
         let drill = try runExecutable("arkiv-drill", ["--repo", bucket, "--target-env", "TARGET_URL", "--identity", identity], environment: environment)
         #expect(drill.status == 0 && drill.stdout.contains("PASSED"), "\(drill.stdout)\(drill.stderr)")
         #expect(try storage.list(prefix: "drills/").count == 1, "the drill's report is kept in the bucket")
+        #expect(try storage.list(prefix: "leases/").isEmpty, "every reader released its lease")
         // A damaged object is caught before anything is restored.
         let archiveName = try #require(try storage.list(prefix: "").first { $0.name.hasSuffix(".arkiv") }).name
         let original = try storage.read(archiveName)
@@ -219,6 +220,13 @@ struct BucketBackupTests {
         let planted = try BackupID(date: Date()).rawValue
         try storage.save(planted + "/manifest.json", data: Data("{}".utf8), ifAbsent: true)
         let sets = try StoredSets(storage: storage).sets().filter(\.complete).map(\.id.rawValue)
+        // A reader holds the older set: kept this run, naming the reader.
+        let older = try BackupID(parsing: try #require(sets.filter { $0 != planted }.min()))
+        let reader = try StorageLease(storage: storage, set: older, command: "arkiv-drill (paused)")
+        let readerHeld = try runExecutable("arkiv-prune", ["--repo", bucket, "--keep-last", "1"], environment: environment)
+        #expect(readerHeld.status == 0 && readerHeld.stdout.contains("in use by arkiv-drill (paused)"), "\(readerHeld.stdout)\(readerHeld.stderr)")
+        #expect(try StoredSets(storage: storage).sets().contains { $0.id == older && $0.complete })
+        reader.release()
         let prune = try runExecutable("arkiv-prune", ["--repo", bucket, "--keep-last", "1"], environment: environment)
         #expect(prune.status == 0, "\(prune.stdout)\(prune.stderr)")
         #expect(prune.stdout.contains("counted by no rule"), "\(prune.stdout)")

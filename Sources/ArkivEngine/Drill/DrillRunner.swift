@@ -243,7 +243,8 @@ private struct DrilledSet {
             let stored = StoredSets(storage: try location.open())
             let id = try stored.complete(set)
             let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
-            return DrilledSet(id: id, bytes: bytes, finished: nil, release: {})
+            let lease = try StorageLease(storage: stored.storage, set: id, command: "arkiv-drill")
+            return DrilledSet(id: id, bytes: bytes, finished: nil, release: lease.release)
         }
         // One lease for the whole drill (its restore and verification lease again inside it), so
         // prune cannot remove the set between them.

@@ -6,8 +6,8 @@ import Foundation
 /// A backup set opened for reading: leased (prune keeps it until `release`), its manifest
 /// authenticated, its files checked, its archives open with the data key.
 struct OpenedBackupSet {
-    /// Nil for a set in object storage (no reader leases there yet: prune reads directories only).
-    let lease: SetLease?
+    /// Lets prune have the set again (a lease file on disk, a lease object in a bucket).
+    let releaseLease: @Sendable () -> Void
     let manifest: Manifest
     let dataKey: DataKey?
     /// Schema → its archive reader.
@@ -20,7 +20,7 @@ struct OpenedBackupSet {
                      command: String, reporter: ProgressReporter) throws -> OpenedBackupSet {
         let location = try RepositoryLocation(repository)
         if case .s3 = location {
-            return try openStored(try location.open(), set: set, identities: identities, passphrase: passphrase)
+            return try openStored(try location.open(), set: set, identities: identities, passphrase: passphrase, command: command)
         }
         let lease = try SetReading.lease(repository: repository, set: set, command: command, reporter: reporter)
         let entry = lease.entry
@@ -33,16 +33,21 @@ struct OpenedBackupSet {
         for schema in manifest.schemas {
             readers[schema.name] = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
         }
-        return OpenedBackupSet(lease: lease, manifest: manifest, dataKey: dataKey, readers: readers)
+        return OpenedBackupSet(releaseLease: { lease.release() }, manifest: manifest, dataKey: dataKey, readers: readers)
     }
 
     /// A set in a bucket: the manifest authenticated as on disk, every object present with its
     /// size, and the archives read by range. Their bytes are proven as they are read (every
     /// record is authenticated or checksummed, every member's SHA-256 and the tables' counts
     /// checked by the restore and verify), instead of by a first full read of every object.
-    private static func openStored(_ storage: any Storage, set: String, identities: [Identity], passphrase: SecureBytes?) throws -> OpenedBackupSet {
+    private static func openStored(_ storage: any Storage, set: String, identities: [Identity], passphrase: SecureBytes?,
+                                   command: String) throws -> OpenedBackupSet {
         let stored = StoredSets(storage: storage)
         let id = try stored.complete(set)
+        // Leased before the manifest is read, and looked up again after: prune either sees the
+        // lease and keeps the set, or removed it first and the lookup fails.
+        let lease = try StorageLease(storage: storage, set: id, command: command)
+        _ = try stored.complete(id.rawValue)
         let (data, _) = try stored.manifest(id)
         let sealed = try ManifestCodec.decode(data, file: storage.location + "/" + id.rawValue + "/" + LocalRepository.manifestName)
         let dataKey = try sealed.open(identities: identities, passphrase: passphrase)
@@ -53,19 +58,22 @@ struct OpenedBackupSet {
             let size = try storage.stat(name)?.size
             if size != file.bytes { problems.append("\(storage.location)/\(name): \(size.map { "\($0) bytes stored" } ?? "missing"), the manifest lists \(file.bytes)") }
         }
-        guard problems.isEmpty else { throw RestoreError.damagedSet(problems) }
+        guard problems.isEmpty else {
+            lease.release()
+            throw RestoreError.damagedSet(problems)
+        }
         var readers: [String: ArchiveReader] = [:]
         for schema in manifest.schemas {
             let name = id.rawValue + "/" + schema.file
             readers[schema.name] = try ArchiveReader(input: try StorageInput(storage: storage, name: name), path: storage.location + "/" + name,
                                                      dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
         }
-        return OpenedBackupSet(lease: nil, manifest: manifest, dataKey: dataKey, readers: readers)
+        return OpenedBackupSet(releaseLease: { lease.release() }, manifest: manifest, dataKey: dataKey, readers: readers)
     }
 
     /// Lets prune have the set again; callers `defer` it, which also keeps the lease alive (and
     /// held) until the end of their run.
-    func release() { lease?.release() }
+    func release() { releaseLease() }
 
     /// A JSON member of a schema's archive (DDL, tables, sequences).
     func json<T: Decodable>(_ type: T.Type, schema: String, member name: String) throws -> T {

@@ -114,6 +114,7 @@ public struct StoredSets: Sendable {
         try storage.delete(id.rawValue + "/" + LocalRepository.manifestName)
         for object in try storage.list(prefix: id.rawValue + "/") { try storage.delete(object.name) }
         try storage.delete("pins/" + id.rawValue + ".json")
+        for object in try storage.list(prefix: StorageLease.folder + "/" + id.rawValue + "/") { try storage.delete(object.name) }
         for object in try storage.list(prefix: "drills/") where object.name.hasSuffix("-" + id.rawValue + ".json") {
             try storage.delete(object.name)
         }
