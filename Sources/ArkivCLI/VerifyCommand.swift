@@ -44,31 +44,9 @@ struct VerifyArchiveCommand: ParsableCommand {
     @Flag(help: "Print the JSON report on stdout instead of the table.")
     var json = false
 
-    @OptionGroup var s3: S3Options
-
     func run() throws {
         let settings = try policy.load()
         let repository = try settings.repository(repo)
-        if case .s3 = try RepositoryLocation(repository) {
-            guard quick else {
-                throw ValidationError("a full check of a set in a bucket is not there yet: give --quick (every object's size and SHA-256), or copy the set to a directory (arkiv copy) and check it there")
-            }
-            let stored = StoredSets(storage: try s3.open(RepositoryLocation(repository), create: false))
-            let id = try stored.complete(set)
-            var report = VerifyReport(mode: "archive --quick", set: id.rawValue)
-            let manifest = try stored.manifest(id).manifest
-            let problems = stored.checkFiles(id, against: manifest)
-            for file in manifest.files {
-                let problem = problems.first { $0.file.hasSuffix("/" + file.name) }
-                report.checks.append(.init(object: id.rawValue + "/" + file.name, check: "size and sha256", expected: "as in the manifest",
-                                           actual: problem.map { "\($0.kind.rawValue): \($0.detail)" } ?? "as in the manifest"))
-            }
-            for problem in problems where problem.kind == .unexpectedFile {
-                report.checks.append(.init(object: problem.file, check: "listed", expected: "listed in the manifest", actual: "not listed"))
-            }
-            try VerifyOutput.emit(report, json: json, reportFile: self.report)
-            return
-        }
         var verifier = ArchiveVerifier(
             repository: repository, set: set, quick: quick)
         verifier.identities = quick ? [] : try settings.identities(keys)

@@ -147,6 +147,9 @@ struct BucketBackupTests {
         #expect(list.stdout.contains("complete") && list.stdout.contains("workspace on"), "\(list.stdout)")
         let quick = try runExecutable("arkiv-verify", ["archive", "latest", "--quick", "--repo", bucket], environment: environment)
         #expect(quick.status == 0, "\(quick.stdout)\(quick.stderr)")
+        let fullInBucket = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", bucket, "--identity", identity], environment: environment)
+        #expect(fullInBucket.status == 0 && fullInBucket.stdout.contains("OK"), "decrypted and recounted in the bucket: \(fullInBucket.stdout)\(fullInBucket.stderr)")
+        #expect(try storage.list(prefix: "verifications/").count == 2, "both verifications leave their record in the bucket")
 
         let local = base + "/local"
         #expect(try runExecutable("arkiv", ["copy", "--from", bucket, "--to", local], environment: environment).status == 0)

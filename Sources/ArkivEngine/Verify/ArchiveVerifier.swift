@@ -24,17 +24,58 @@ public struct ArchiveVerifier {
         self.quick = quick
     }
 
+    /// A set to verify, on disk or in a bucket: leased, its manifest, what its files' check
+    /// found, and its archives opened on demand.
+    private struct Subject {
+        let id: BackupID
+        let sealed: SealedManifest
+        let problems: [IntegrityProblem]
+        let reader: (Manifest.SchemaEntry, DataKey?) throws -> ArchiveReader
+        let release: () -> Void
+    }
+
+    private func open(command: String) throws -> Subject {
+        let location = try RepositoryLocation(repository)
+        if case .s3 = location {
+            let storage = try location.open()
+            let stored = StoredSets(storage: storage)
+            let id = try stored.complete(set)
+            let lease = try StorageLease(storage: storage, set: id, command: command)
+            do {
+                let (data, manifest) = try stored.manifest(id)
+                let sealed = try ManifestCodec.decode(data, file: storage.location + "/" + id.rawValue + "/" + LocalRepository.manifestName)
+                return Subject(id: id, sealed: sealed, problems: stored.checkFiles(id, against: manifest), reader: { schema, dataKey in
+                    let name = id.rawValue + "/" + schema.file
+                    return try ArchiveReader(input: try StorageInput(storage: storage, name: name), path: storage.location + "/" + name,
+                                             dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
+                }, release: lease.release)
+            } catch {
+                lease.release()
+                throw error
+            }
+        }
+        // Leased before the manifest is read: prune keeps the set until this run is over.
+        let lease = try SetReading.lease(repository: repository, set: set, command: command, reporter: reporter)
+        let entry = lease.entry
+        do {
+            let sealed = try entry.readManifest()
+            return Subject(id: entry.id, sealed: sealed, problems: entry.checkFiles(against: sealed.manifest), reader: { schema, dataKey in
+                try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: sealed.manifest.setID, fileName: schema.file)
+            }, release: lease.release)
+        } catch {
+            lease.release()
+            throw error
+        }
+    }
+
     public func run() throws -> VerifyReport {
         let started = Date()
-        // Leased before the manifest is read: prune keeps the set until this run is over.
-        let lease = try SetReading.lease(repository: repository, set: set, command: quick ? "arkiv-verify archive --quick" : "arkiv-verify archive",
-                                         reporter: reporter)
-        defer { lease.release() }
-        let entry = lease.entry
-        var report = VerifyReport(mode: quick ? "archive --quick" : "archive", set: entry.id.rawValue, startedAt: started)
-        let sealed = try entry.readManifest()
+        let subject = try open(command: quick ? "arkiv-verify archive --quick" : "arkiv-verify archive")
+        defer { subject.release() }
+        var report = VerifyReport(mode: quick ? "archive --quick" : "archive", set: subject.id.rawValue, startedAt: started)
+        let sealed = subject.sealed
         let manifest = sealed.manifest
-        report.checks += fileChecks(entry, manifest)
+        report.checks += fileChecks(subject.problems, manifest)
         if !quick {
             let dataKey: DataKey?
             do {
@@ -48,15 +89,14 @@ public struct ArchiveVerifier {
                 return report
             }
             for schema in manifest.schemas {
-                report.checks += schemaChecks(entry, manifest, schema: schema, dataKey: dataKey)
+                report.checks += schemaChecks(subject, manifest, schema: schema, dataKey: dataKey)
             }
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
     }
 
-    private func fileChecks(_ entry: SetEntry, _ manifest: Manifest) -> [VerifyReport.Check] {
-        let problems = entry.checkFiles(against: manifest)
+    private func fileChecks(_ problems: [IntegrityProblem], _ manifest: Manifest) -> [VerifyReport.Check] {
         var checks = manifest.files.map { file -> VerifyReport.Check in
             if let problem = problems.first(where: { $0.file.hasSuffix("/" + file.name) || $0.file == file.name }) {
                 return .init(object: file.name, check: "file", expected: "\(file.bytes) bytes, SHA-256 \(file.sha256)",
@@ -71,10 +111,10 @@ public struct ArchiveVerifier {
         return checks
     }
 
-    private func schemaChecks(_ entry: SetEntry, _ manifest: Manifest, schema: Manifest.SchemaEntry, dataKey: DataKey?) -> [VerifyReport.Check] {
+    private func schemaChecks(_ subject: Subject, _ manifest: Manifest, schema: Manifest.SchemaEntry, dataKey: DataKey?) -> [VerifyReport.Check] {
         let reader: ArchiveReader
         do {
-            reader = try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
+            reader = try subject.reader(schema, dataKey)
             try reader.verify()
         } catch {
             return [.failed(schema.file, "archive", expected: "every record authentic and complete", error: "\(error)")]

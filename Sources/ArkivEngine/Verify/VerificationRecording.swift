@@ -19,6 +19,18 @@ extension ArchiveVerifier {
     /// written is a warning.
     public func keepRecord(of report: VerifyReport, reporter: ProgressReporter) {
         do {
+            let location = try RepositoryLocation(repository)
+            if case .s3 = location {
+                // In a bucket, the same record as an object under verifications/.
+                let record = VerificationRecord(report)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                let name = "\(LocalRepository.verificationsFolder)/\(CompactTimestamp.string(from: record.startedAt))-"
+                    + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-\(record.set).json"
+                try location.open().save(name, data: try encoder.encode(record), ifAbsent: true)
+                return
+            }
             try LocalRepository(path: repository).keep(VerificationRecord(report))
         } catch {
             reporter.log("warning", "verification record not kept: \(error)")

@@ -115,8 +115,10 @@ public struct StoredSets: Sendable {
         for object in try storage.list(prefix: id.rawValue + "/") { try storage.delete(object.name) }
         try storage.delete("pins/" + id.rawValue + ".json")
         for object in try storage.list(prefix: StorageLease.folder + "/" + id.rawValue + "/") { try storage.delete(object.name) }
-        for object in try storage.list(prefix: "drills/") where object.name.hasSuffix("-" + id.rawValue + ".json") {
-            try storage.delete(object.name)
+        for folder in ["drills/", LocalRepository.verificationsFolder + "/"] {
+            for object in try storage.list(prefix: folder) where object.name.hasSuffix("-" + id.rawValue + ".json") {
+                try storage.delete(object.name)
+            }
         }
     }
 }
