@@ -84,11 +84,7 @@ enum PinChange {
         let stored = StoredSets(storage: storage)
         let id = try stored.complete(set)
         _ = try stored.manifest(id)
-        let record = PinRecord(set: id.rawValue, pinned: pinned, at: Date(), by: LocalRepository.currentUser() + "@" + ProcessInfo.processInfo.hostName, note: note)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        try storage.save("pins/" + id.rawValue + ".json", data: try encoder.encode(record), ifAbsent: false)
+        try stored.setPinned(pinned, id, note: note, holding: lock)
         print("\(id): \(pinned ? "pinned" : "unpinned") in \(storage.location)")
     }
 }

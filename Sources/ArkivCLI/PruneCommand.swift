@@ -285,7 +285,7 @@ struct StoredPruner {
         // A set a reader holds (a fresh lease object) is kept this run, as on disk.
         for (index, decision) in plan.decisions.enumerated() where !decision.keep {
             let readers = StorageLease.readers(of: decision.id, in: storage)
-            if !readers.holders.isEmpty { result.sets[index].keep(inUseBy: readers.holders) }
+            if !readers.isEmpty { result.sets[index].keep(inUseBy: readers) }
         }
         print(Pruner.table(result))
         print("")
@@ -302,8 +302,8 @@ struct StoredPruner {
                 let id = try BackupID(parsing: set.id)
                 // A reader that arrived after the plan was printed keeps it.
                 let readers = StorageLease.readers(of: id, in: storage)
-                if !readers.holders.isEmpty {
-                    result.sets[index].keep(inUseBy: readers.holders)
+                if !readers.isEmpty {
+                    result.sets[index].keep(inUseBy: readers)
                     print("kept \(set.id): \(result.sets[index].reasons[0])")
                     continue
                 }

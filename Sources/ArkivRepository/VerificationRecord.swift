@@ -37,9 +37,12 @@ extension LocalRepository {
     public func keep(_ record: VerificationRecord) throws(RepositoryError) {
         let id = try BackupID(parsing: record.set)
         let folder = try RepositoryRecords.folder(Self.verificationsFolder, in: path)
-        let suffix = String(format: "%08x", UInt32.random(in: 0...UInt32.max))
-        let name = CompactTimestamp.string(from: record.startedAt) + "-" + suffix + "-" + id.rawValue + ".json"
-        try RepositoryRecords.write(record, to: folder + "/" + name)
+        try RepositoryRecords.write(record, to: folder + "/" + Self.verificationRecordName(record, id))
+    }
+
+    /// `<start time>-<random>-<backup id>.json`.
+    static func verificationRecordName(_ record: VerificationRecord, _ id: BackupID) -> String {
+        CompactTimestamp.string(from: record.startedAt) + "-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-" + id.rawValue + ".json"
     }
 
     /// The verification records of one set (or all), oldest first; unreadable files are skipped.

@@ -21,14 +21,7 @@ extension ArchiveVerifier {
         do {
             let location = try RepositoryLocation(repository)
             if case .s3 = location {
-                // In a bucket, the same record as an object under verifications/.
-                let record = VerificationRecord(report)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                let name = "\(LocalRepository.verificationsFolder)/\(CompactTimestamp.string(from: record.startedAt))-"
-                    + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-\(record.set).json"
-                try location.open().save(name, data: try encoder.encode(record), ifAbsent: true)
+                try StoredSets(storage: location.open()).keep(VerificationRecord(report))
                 return
             }
             try LocalRepository(path: repository).keep(VerificationRecord(report))

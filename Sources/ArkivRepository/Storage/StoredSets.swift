@@ -103,9 +103,27 @@ public struct StoredSets: Sendable {
                   !manifest.files.isEmpty, manifest.files.allSatisfy({ sizes[entry.id.rawValue + "/" + $0.name] == $0.bytes }) else {
                 return RetentionCandidate(id: entry.id, complete: true, pinned: nil)
             }
-            let record = (try? storage.read("pins/" + entry.id.rawValue + ".json")).flatMap { try? RepositoryRecords.decoder.decode(PinRecord.self, from: $0) }
+            let record = (try? storage.read(Self.pinName(entry.id))).flatMap { try? RepositoryRecords.decoder.decode(PinRecord.self, from: $0) }
             return RetentionCandidate(id: entry.id, complete: true, pinned: record?.pinned ?? manifest.pinned, source: manifest.source.identity)
         }
+    }
+
+    /// `pins/<id>.json`, as in a directory.
+    static func pinName(_ id: BackupID) -> String { LocalRepository.pinsFolder + "/" + id.rawValue + ".json" }
+
+    /// Pins or unpins a complete set; the caller holds the bucket's lock.
+    public func setPinned(_ pinned: Bool, _ id: BackupID, note: String?, holding lock: StorageLock) throws {
+        _ = lock
+        let record = PinRecord(set: id.rawValue, pinned: pinned, at: Date(), by: LocalRepository.currentUser() + "@" + ProcessInfo.processInfo.hostName,
+                               note: note)
+        try storage.save(Self.pinName(id), data: try RepositoryRecords.encoder.encode(record), ifAbsent: false)
+    }
+
+    /// Keeps a verification record under `verifications/`, named as in a directory.
+    public func keep(_ record: VerificationRecord) throws {
+        let id = try BackupID(parsing: record.set)
+        try storage.save(LocalRepository.verificationsFolder + "/" + LocalRepository.verificationRecordName(record, id),
+                         data: try RepositoryRecords.encoder.encode(record), ifAbsent: true)
     }
 
     /// Removes a set: its manifest first (a removal cut short leaves an incomplete set, never
@@ -113,7 +131,7 @@ public struct StoredSets: Sendable {
     public func remove(_ id: BackupID) throws(StorageError) {
         try storage.delete(id.rawValue + "/" + LocalRepository.manifestName)
         for object in try storage.list(prefix: id.rawValue + "/") { try storage.delete(object.name) }
-        try storage.delete("pins/" + id.rawValue + ".json")
+        try storage.delete(Self.pinName(id))
         for object in try storage.list(prefix: StorageLease.folder + "/" + id.rawValue + "/") { try storage.delete(object.name) }
         for folder in ["drills/", LocalRepository.verificationsFolder + "/"] {
             for object in try storage.list(prefix: folder) where object.name.hasSuffix("-" + id.rawValue + ".json") {
