@@ -255,8 +255,7 @@ struct Pruner {
 
 /// Prune of a repository in a bucket: the same plan and table as on disk, under the bucket's lock
 /// object; a set's manifest deleted first; multipart uploads older than the grace (a backup or a
-/// copy that died) aborted. There are no reader leases in a bucket yet: do not prune a bucket
-/// while a restore or drill reads an older set from it.
+/// copy that died) aborted. A set a reader leases is kept (`StoredSets.removeUnlessRead`).
 struct StoredPruner {
     let storage: any Storage
     let policy: RetentionPolicy
@@ -266,6 +265,7 @@ struct StoredPruner {
         let lock = try StorageLock(storage: storage, command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
         defer { lock.release() }
         let stored = StoredSets(storage: storage)
+        if !dryRun { try stored.clearRemovalMarks(holding: lock) }
         let sizes = Dictionary(try stored.sets().map { ($0.id, $0.bytes) }, uniquingKeysWith: { first, _ in first })
         let candidates = try stored.retentionCandidates()
         let plan = Retention.plan(candidates, policy: policy)
@@ -301,13 +301,12 @@ struct StoredPruner {
             do {
                 let id = try BackupID(parsing: set.id)
                 // A reader that arrived after the plan was printed keeps it.
-                let readers = StorageLease.readers(of: id, in: storage)
+                let readers = try stored.removeUnlessRead(id, holding: lock)
                 if !readers.isEmpty {
                     result.sets[index].keep(inUseBy: readers)
                     print("kept \(set.id): \(result.sets[index].reasons[0])")
                     continue
                 }
-                try stored.remove(id)
                 result.sets[index].removed = true
                 result.removedBytes += set.bytes
                 print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")

@@ -13,6 +13,8 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
     case alreadyExists(String)
     /// Readers (restore, drill, verify) hold the set's lease: prune keeps it this run.
     case setInUse(repository: String, id: String, holders: [LockHolder])
+    /// A reader found prune's removal mark on the set and it stayed past the wait.
+    case beingRemoved(repository: String, id: String, mark: String, holder: LockHolder?)
     /// An I/O call failed; `errno` decoded. `ENOSPC` gets its own wording.
     case io(operation: String, path: String, errno: Int32)
 
@@ -34,6 +36,10 @@ public enum RepositoryError: Error, Sendable, CustomStringConvertible, Equatable
             return "backup set \(id) in \(repository) is incomplete (no manifest: the backup did not finish); use another set, prune removes it"
         case .setInUse(let repository, let id, let holders):
             return "backup set \(id) in \(repository) is \(SetReaders.inUse(holders)); it is kept until the reader is done"
+        case .beingRemoved(let repository, let id, let mark, let holder):
+            return "backup set \(id) in \(repository) is being removed by \(holder.map { "\($0)" } ?? "a prune") (its mark \(mark) stayed "
+                + "for minutes); if no prune is running there, the mark is left from one that died: run arkiv-prune on the repository "
+                + "again (it clears the mark), or delete \(mark), then read the set again"
         case .alreadyExists(let path):
             return "\(path) already exists; refusing to overwrite it"
         case .io(let operation, let path, let code):

@@ -8,12 +8,38 @@ public final class StorageLease: @unchecked Sendable {
     public static let folder = "leases"
     private let held: HeldObject
 
-    public init(storage: any Storage, set id: BackupID, command: String) throws {
+    /// Takes the lease, then waits (up to `removalWait`) while prune has the set marked for
+    /// removal: prune either sees this lease and takes its mark away, or removes the set, which
+    /// is then `setNotFound` here. See `StoredSets.removeUnlessRead`.
+    public init(storage: any Storage, set id: BackupID, command: String, removalWait: TimeInterval = 120) throws {
         let record = HeldObject.record(command: command)
         let host = record.holder.host.filter { $0.isLetter || $0.isNumber || $0 == "-" }
         let name = "\(Self.folder)/\(id.rawValue)/\(host)-\(record.holder.pid)-\(UInt32.random(in: 0...UInt32.max)).json"
         try storage.save(name, data: try HeldObject.encode(record), ifAbsent: true)
         held = HeldObject(storage: storage, name: name, record: record)
+        do {
+            try Self.waitWhileMarked(id, in: storage, timeout: removalWait)
+        } catch {
+            held.release()
+            throw error
+        }
+    }
+
+    private static func waitWhileMarked(_ id: BackupID, in storage: any Storage, timeout: TimeInterval) throws {
+        let mark = StoredSets.removalName(id)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let marked = try storage.stat(mark) != nil
+            guard try storage.stat(id.rawValue + "/" + LocalRepository.manifestName) != nil else {
+                throw RepositoryError.setNotFound(repository: storage.location, id: id.rawValue)
+            }
+            guard marked else { return }
+            guard Date() < deadline else {
+                let holder = (try? HeldObject.read(mark, in: storage))?.holder
+                throw RepositoryError.beingRemoved(repository: storage.location, id: id.rawValue, mark: mark, holder: holder)
+            }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
     }
 
     public func release() { held.release() }

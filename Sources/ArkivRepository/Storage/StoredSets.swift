@@ -126,6 +126,36 @@ public struct StoredSets: Sendable {
                          data: try RepositoryRecords.encoder.encode(record), ifAbsent: true)
     }
 
+    /// `removals/<id>.json`: prune's mark on a set it is about to remove.
+    static func removalName(_ id: BackupID) -> String { "removals/" + id.rawValue + ".json" }
+
+    /// Removes a set unless a reader holds it, without the race a look-then-delete has: prune
+    /// first marks the set (`removals/<id>.json`), then looks for leases; a reader first writes
+    /// its lease, then looks for the mark (`StorageLease`). Each writes before it reads, and the
+    /// service reads its own writes, so at least one of them sees the other: prune backs off
+    /// (removes the mark, keeps the set), or the reader waits until the mark is gone, and reads
+    /// the set if it is still there. Returns the readers that kept it, empty when it was removed.
+    public func removeUnlessRead(_ id: BackupID, holding lock: StorageLock) throws -> [LockHolder] {
+        _ = lock
+        let mark = Self.removalName(id)
+        try storage.save(mark, data: try HeldObject.encode(HeldObject.record(command: "arkiv prune")), ifAbsent: false)
+        let readers = StorageLease.readers(of: id, in: storage)
+        guard readers.isEmpty else {
+            try storage.delete(mark)
+            return readers
+        }
+        try remove(id)
+        try storage.delete(mark)
+        return []
+    }
+
+    /// Marks left by a prune that died between marking and removing: the caller holds the lock,
+    /// so no prune that is running wrote them. A reader waiting on one goes on.
+    public func clearRemovalMarks(holding lock: StorageLock) throws {
+        _ = lock
+        for object in try storage.list(prefix: "removals/") { try storage.delete(object.name) }
+    }
+
     /// Removes a set: its manifest first (a removal cut short leaves an incomplete set, never
     /// one that looks complete), then its other objects, then its pin and drill records.
     public func remove(_ id: BackupID) throws(StorageError) {

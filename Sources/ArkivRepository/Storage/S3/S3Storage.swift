@@ -16,6 +16,8 @@ public final class S3Storage: Storage, @unchecked Sendable {
     public let configuration: S3Configuration
     /// Bytes per multipart part; a smaller object is one PUT.
     public var partSize = 8 << 20
+    /// Parts of one upload sent at once: the network's latency hidden behind the next part.
+    public var partsInFlight = 2
     public var retry = RetryPolicy.standard
     private let client: CurlClient
 
@@ -271,20 +273,29 @@ public struct RetryPolicy: Sendable {
     }
 }
 
-/// A large object: parts of `partSize` sent as they fill (one PUT when it stays smaller);
-/// visible only after the completion; `abort` removes every part sent.
-final class S3Upload: StorageUpload {
+/// A large object: parts of `partSize` sent as they fill, up to `partsInFlight` at once on their
+/// own threads while the writer fills the next (one PUT when it stays smaller); visible only
+/// after the completion; `abort` removes every part sent. Memory stays at most
+/// `partsInFlight + 1` parts whatever the object's size: the writer waits for a free slot.
+// Sendable: the parts' results go through `state`; buffer and uploadID belong to the writer thread.
+final class S3Upload: StorageUpload, @unchecked Sendable {
     private let storage: S3Storage
     private let key: String
     private let name: String
     private var buffer = Data()
     private var uploadID: String?
-    private var etags: [String] = []
+    private var partsStarted = 0
+    private let slots: DispatchSemaphore
+    private let sending = DispatchGroup()
+    private let state = NSLock()
+    private var etags: [Int: String] = [:]
+    private var failure: StorageError?
 
     init(storage: S3Storage, key: String, name: String) {
         self.storage = storage
         self.key = key
         self.name = name
+        slots = DispatchSemaphore(value: max(1, storage.partsInFlight))
         buffer.reserveCapacity(storage.partSize)
     }
 
@@ -294,25 +305,57 @@ final class S3Upload: StorageUpload {
             let take = min(rest.count, storage.partSize - buffer.count)
             buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[0..<take]))
             rest = UnsafeRawBufferPointer(rebasing: rest[take...])
-            if buffer.count == storage.partSize { try flushPart() }
+            if buffer.count == storage.partSize { try sendPart() }
         }
     }
 
-    private func flushPart() throws(StorageError) {
+    private var firstFailure: StorageError? {
+        state.lock()
+        defer { state.unlock() }
+        return failure
+    }
+
+    /// Hands the full buffer to a sender; a part that failed for good (after its own retries)
+    /// stops the upload at the next write.
+    private func sendPart() throws(StorageError) {
+        if let failure = firstFailure { throw failure }
         if uploadID == nil { uploadID = try storage.startMultipart(key: key, name: name) }
         guard let uploadID else { return }
-        etags.append(try storage.partETag(key: key, name: name, uploadID: uploadID, number: etags.count + 1, data: buffer))
-        buffer.removeAll(keepingCapacity: true)
+        partsStarted += 1
+        let number = partsStarted
+        let part = buffer
+        buffer = Data()
+        buffer.reserveCapacity(storage.partSize)
+        slots.wait()
+        sending.enter()
+        DispatchQueue.global().async { [self] in
+            defer {
+                slots.signal()
+                sending.leave()
+            }
+            do throws(StorageError) {
+                let etag = try storage.partETag(key: key, name: name, uploadID: uploadID, number: number, data: part)
+                state.lock()
+                etags[number] = etag
+                state.unlock()
+            } catch {
+                state.lock()
+                if failure == nil { failure = error }
+                state.unlock()
+            }
+        }
     }
 
     func finish() throws(StorageError) {
-        do {
+        do throws(StorageError) {
             guard let uploadID else {
                 try storage.save(name, data: buffer, ifAbsent: false)
                 return
             }
-            if !buffer.isEmpty { try flushPart() }
-            try storage.completeMultipart(key: key, name: name, uploadID: uploadID, etags: etags)
+            if !buffer.isEmpty { try sendPart() }
+            sending.wait()
+            if let failure = firstFailure { throw failure }
+            try storage.completeMultipart(key: key, name: name, uploadID: uploadID, etags: (1...partsStarted).compactMap { etags[$0] })
             self.uploadID = nil
         } catch {
             abort()
@@ -321,6 +364,8 @@ final class S3Upload: StorageUpload {
     }
 
     func abort() {
+        // Parts still being sent would land after the abort and be kept (and billed) by the service.
+        sending.wait()
         if let uploadID { try? storage.abortUpload(key: key, uploadID: uploadID) }
         uploadID = nil
         buffer = Data()
