@@ -73,8 +73,6 @@ public struct BackupCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
-    @OptionGroup var s3: S3Options
-
     @Flag(name: .customLong("allow-empty"), help: "Take the set even when the source has no tables (otherwise refused: a wrong database must not make a set that looks good).")
     var allowEmpty = false
 
@@ -141,8 +139,6 @@ public struct BackupCommand: ParsableCommand {
         }
         options.includeForeignSecrets = includeForeignSecrets
         options.allowEmpty = allowEmpty
-        options.s3Endpoint = s3.endpoint
-        options.s3PathStyle = s3.pathStyle
         options.largeObjects = settings.value(largeObjects) { $0.source.largeObjects }
         let reporter = ProgressReporter(mode: .automatic)
         let metrics = settings.value(metricsFile) { $0.backupMetricsFile }

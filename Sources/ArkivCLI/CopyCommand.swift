@@ -30,8 +30,6 @@ struct CopyCommand: ParsableCommand {
 
     @OptionGroup var policy: PolicyOptions
 
-    @OptionGroup var s3: S3Options
-
     @Flag(help: "Print one JSON object per set on stdout.")
     var json = false
 
@@ -45,13 +43,11 @@ struct CopyCommand: ParsableCommand {
         let offsite = settings.policy?.offsite
         let from = try settings.repository(self.from)
         let to = try settings.required(self.to, "--to", { $0.offsite?.repository }, key: "[offsite] repository")
-        var s3 = self.s3
-        if self.to == nil, let offsite {
-            s3.endpoint = s3.endpoint ?? offsite.s3Endpoint
-            s3.pathStyle = s3.pathStyle || offsite.s3PathStyle == true
-        }
-        let source = try s3.open(RepositoryLocation(from), create: false)
-        let destination = try s3.open(RepositoryLocation(to), create: true)
+        // The offsite repository of the policy is reached with its own endpoint; the flags win.
+        let offsiteAccess = self.to == nil ? offsite : nil
+        let source = try RepositoryLocation(from).open()
+        let destination = try RepositoryLocation(to).open(create: true, s3Endpoint: policy.s3.endpoint ?? offsiteAccess?.s3Endpoint,
+                                                          s3PathStyle: policy.s3.pathStyle || offsiteAccess?.s3PathStyle == true)
         let copier = SetCopier(source: source, destination: destination)
         let complete = try copier.completeSets()
         var chosen: [BackupID] = []
@@ -114,5 +110,10 @@ struct S3Options: ParsableArguments {
 
     func open(_ location: RepositoryLocation, create: Bool) throws -> any Storage {
         try location.open(create: create, s3Endpoint: endpoint, s3PathStyle: pathStyle)
+    }
+
+    func choose(policy: Policy?) {
+        S3Access.choose(S3Access(endpoint: endpoint ?? policy?.repositoryS3.endpoint,
+                                 pathStyle: pathStyle || policy?.repositoryS3.pathStyle == true))
     }
 }

@@ -28,13 +28,11 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array (stable field names, for scripts).")
     var json = false
 
-    @OptionGroup var s3: S3Options
-
     func run() throws {
         let settings = try policy.load()
         let path = try settings.repository(repo)
         if case .s3 = try RepositoryLocation(path) {
-            try StoredListing.run(try s3.open(RepositoryLocation(path), create: false), all: all, json: json)
+            try StoredListing.run(try RepositoryLocation(path).open(), all: all, json: json)
             return
         }
         guard FileManager.default.fileExists(atPath: path) else {

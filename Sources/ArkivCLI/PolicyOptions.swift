@@ -13,13 +13,22 @@ struct PolicyOptions: ParsableArguments {
         "Read settings from this policy file (TOML, see docs/POLICIES.md); command-line flags override it.", valueName: "file"))
     var file: String?
 
+    @OptionGroup var s3: S3Options
+
     init() {}
 
     /// The policy, read and checked. A refused file is a usage error listing every problem.
+    /// Chooses the S3 endpoint and addressing of every bucket the command opens: the flags,
+    /// else the policy's `[repository]` keys, else the environment.
     func load() throws -> PolicySettings {
-        guard let file else { return PolicySettings(policy: nil) }
+        guard let file else {
+            s3.choose(policy: nil)
+            return PolicySettings(policy: nil)
+        }
         do {
-            return PolicySettings(policy: try Policy.load(path: file))
+            let policy = try Policy.load(path: file)
+            s3.choose(policy: policy)
+            return PolicySettings(policy: policy)
         } catch {
             throw CommandFailure(.usage, "policy file refused:\n\(error)")
         }

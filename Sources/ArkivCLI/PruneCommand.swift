@@ -84,13 +84,11 @@ public struct PruneCommand: ParsableCommand {
         return policy
     }
 
-    @OptionGroup var s3: S3Options
-
     public func run() throws {
         let settings = try policyFile.load()
         let path = try settings.repository(repo)
         if case .s3 = try RepositoryLocation(path) {
-            let storage = try s3.open(RepositoryLocation(path), create: false)
+            let storage = try RepositoryLocation(path).open()
             let result = try StoredPruner(storage: storage, policy: try retention(settings), dryRun: dryRun).run { line in
                 if !json { print(line) }
             }

@@ -16,7 +16,7 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions
@@ -25,9 +25,24 @@ struct ShowCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let repository = try LocalRepository(path: try policy.load().repository(repo))
-        let entry = try repository.set(set)
-        let details = SetDetails(entry, manifest: try entry.readManifest().manifest, repository: repository)
+        let path = try policy.load().repository(repo)
+        let details: SetDetails
+        if case .s3 = try RepositoryLocation(path) {
+            let stored = StoredSets(storage: try RepositoryLocation(path).open())
+            let id = try stored.complete(set)
+            let manifest = try stored.manifest(id).manifest
+            let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
+            details = SetDetails(id: id, manifest: manifest, pinState: stored.pinState(of: id, pinnedAtBackup: manifest.pinned), bytes: Int(bytes),
+                                 verifications: stored.verifications(of: id),
+                                 drills: DrillRunner.history(repository: path).filter { $0.set == id.rawValue })
+        } else {
+            let repository = try LocalRepository(path: path)
+            let entry = try repository.set(set)
+            let manifest = try entry.readManifest().manifest
+            let history = RepositoryHistory(repository)
+            details = SetDetails(id: entry.id, manifest: manifest, pinState: repository.pinState(of: entry.id, pinnedAtBackup: manifest.pinned),
+                                 bytes: entry.totalBytes, verifications: history.verifications(of: entry.id), drills: history.drills(of: entry.id))
+        }
         print(json ? try RecordJSON.string(details) : details.text())
     }
 }
@@ -68,14 +83,13 @@ struct SetDetails: Encodable {
     let verifications: [VerificationRecord]
     let drills: [DrillReport]
 
-    init(_ entry: SetEntry, manifest: Manifest, repository: LocalRepository) {
-        id = entry.id.rawValue
-        createdAt = entry.id.createdAt
-        label = entry.id.label
-        let pinState = repository.pinState(of: entry.id, pinnedAtBackup: manifest.pinned)
+    init(id set: BackupID, manifest: Manifest, pinState: PinState, bytes: Int, verifications: [VerificationRecord], drills: [DrillReport]) {
+        id = set.rawValue
+        createdAt = set.createdAt
+        label = set.label
         pinned = pinState.isPinned
         pin = pinState.description
-        bytes = entry.totalBytes
+        self.bytes = bytes
         tool = manifest.tool
         source = manifest.source
         cipher = manifest.encryption.cipher
@@ -91,9 +105,8 @@ struct SetDetails: Encodable {
         excluded = manifest.excluded
         largeObjects = manifest.largeObjects.map { LargeObjectsSummary(count: $0.count, bytes: $0.data.plaintextBytes, storedBytes: $0.data.storedBytes) }
         requires = manifest.requires
-        let history = RepositoryHistory(repository)
-        verifications = history.verifications(of: entry.id)
-        drills = history.drills(of: entry.id)
+        self.verifications = verifications
+        self.drills = drills
     }
 
     func text(now: Date = Date()) -> String {

@@ -52,6 +52,8 @@ public enum PinState: Sendable, Equatable {
 
 extension LocalRepository {
     public static let pinsFolder = "pins"
+    /// Drill reports, named like verification records (the drill writes them; docs/FORMAT.md §9.3).
+    public static let drillsFolder = "drills"
 
     func pinRecordPath(_ id: BackupID) -> String { path + "/" + Self.pinsFolder + "/" + id.rawValue + ".json" }
 

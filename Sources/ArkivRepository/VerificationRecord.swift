@@ -54,13 +54,14 @@ extension LocalRepository {
             .sorted { $0.startedAt < $1.startedAt }
     }
 
-    /// Removes a removed set's verification records and pin record: they describe nothing now.
-    /// Only inside the repository's own plain folders: through a planted link to another
-    /// folder, unlink would delete files there.
+    /// Removes a removed set's verification records, drill reports and pin record: they
+    /// describe nothing now (a bucket's removal does the same). Only inside the repository's own
+    /// plain folders: through a planted link to another folder, unlink would delete files there.
     func forgetRecords(of id: BackupID) {
-        let folder = path + "/" + Self.verificationsFolder
-        for name in RepositoryRecords.names(in: folder) where name.hasSuffix("-" + id.rawValue + ".json") {
-            unlink(folder + "/" + name)
+        for folder in [path + "/" + Self.verificationsFolder, path + "/" + Self.drillsFolder] {
+            for name in RepositoryRecords.names(in: folder) where name.hasSuffix("-" + id.rawValue + ".json") {
+                unlink(folder + "/" + name)
+            }
         }
         if FileSystem.isRealDirectory(path + "/" + Self.pinsFolder) { unlink(pinRecordPath(id)) }
     }

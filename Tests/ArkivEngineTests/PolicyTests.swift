@@ -344,6 +344,18 @@ struct PolicyTests {
         #expect("\(error.map { "\($0)" } ?? "")".contains("offsite.repository"))
     }
 
+    @Test("[repository] path takes a bucket as written, with its s3-endpoint and s3-path-style; a directory stays relative to the policy")
+    func repositoryInBucket() throws {
+        let bucket = try Policy.parse(text: "[repository]\npath = \"s3://arkiv-backups/docker\"\ns3-endpoint = \"https://fsn1.your-objectstorage.com\"\ns3-path-style = true\n",
+                                      fileName: "/etc/arkiv/p.toml")
+        #expect(bucket.repository == "s3://arkiv-backups/docker")
+        #expect(bucket.repositoryS3 == S3Access(endpoint: "https://fsn1.your-objectstorage.com", pathStyle: true))
+        let local = try Policy.parse(text: "[repository]\npath = \"sets\"\n", fileName: "/etc/arkiv/p.toml")
+        #expect(local.repository == "/etc/arkiv/sets" && local.repositoryS3 == S3Access())
+        let error = #expect(throws: PolicyError.self) { try Policy.parse(text: "[repository]\ns3-path-style = \"yes\"\n", fileName: "p.toml") }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("repository.s3-path-style"))
+    }
+
     @Test("[metrics] backup-file and drill-file (file is drill-file's older name), never the same file; [drill] state-dir")
     func metricsFiles() throws {
         let policy = try Policy.parse(text: """

@@ -7,14 +7,15 @@ public struct ProcessOutcome: Sendable {
     public let stderr: String
 }
 
-/// Runs a built arkiv executable (from the same build folder as the tests) and waits for it.
+/// Runs a built arkiv executable (from the same build folder as the tests) and waits for it,
+/// with the test's environment plus `environment`, less the variables named in `unsetting`.
 public func runExecutable(
-    _ name: String, _ arguments: [String], environment: [String: String] = [:]
+    _ name: String, _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = []
 ) throws -> ProcessOutcome {
     let process = Process()
     process.executableURL = try executableURL(name)
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !unsetting.contains($0.key) }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -18,7 +18,7 @@ enum BackupDestination {
     static func open(_ options: BackupOptions) throws -> BackupDestination {
         let location = try RepositoryLocation(options.repository)
         if case .local(let path) = location { return .local(try LocalRepository(path: path, create: true)) }
-        return .storage(try location.open(create: true, s3Endpoint: options.s3Endpoint, s3PathStyle: options.s3PathStyle))
+        return .storage(try location.open(create: true))
     }
 
     var location: String {

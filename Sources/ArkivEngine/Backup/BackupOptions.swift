@@ -6,10 +6,6 @@ public struct BackupOptions: Sendable {
     public var source: ConnectionTarget
     /// A directory, or `s3://BUCKET/PREFIX`.
     public var repository: String
-    /// For an S3 repository: `--s3-endpoint` and `--s3-path-style` (credentials come from the
-    /// environment only).
-    public var s3Endpoint: String?
-    public var s3PathStyle = false
     /// Schemas to back up; empty means every non-system, non-extension schema.
     public var schemas: [String] = []
     public var excludeSchemas: [String] = []

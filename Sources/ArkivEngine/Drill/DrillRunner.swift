@@ -36,7 +36,7 @@ public struct DrillRunner {
         self.reporter = reporter
     }
 
-    public static let historyFolder = "drills"
+    public static let historyFolder = LocalRepository.drillsFolder
 
     public func run() throws -> DrillReport {
         let started = Date()

@@ -10,6 +10,8 @@ public struct Policy: Sendable, Equatable {
     public var source = SourcePolicy()
     /// `[repository] path`.
     public var repository: String?
+    /// `[repository] s3-endpoint` and `s3-path-style`, for a repository in a bucket.
+    public var repositoryS3 = S3Access()
     public var archive = ArchivePolicy()
     /// `[retention]`; nil when the file has no such section.
     public var retention: RetentionPolicy?

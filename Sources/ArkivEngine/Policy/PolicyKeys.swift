@@ -4,7 +4,7 @@ enum PolicyKeys {
     static let sections: [String: [String]] = [
         "source": ["url-env", "service", "host", "port", "dbname", "user", "sslmode", "sslrootcert",
                    "schemas", "exclude-schemas", "exclude-table-data", "large-objects"],
-        "repository": ["path"],
+        "repository": ["path", "s3-endpoint", "s3-path-style"],
         "archive": ["codec", "level", "recipients", "jobs", "label", "pin"],
         "retention": ["keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
                       "keep-within", "incomplete-grace"],

@@ -183,7 +183,13 @@ struct PolicyReader {
             fail(key, "unknown " + (root[key]?.type == .table ? "section" : "key") + (hint.map { "; \($0)" } ?? ""))
         }
         if let source = section("source", root) { policy.source = readSource(source) }
-        if let repository = section("repository", root) { policy.repository = path("repository.path", repository["path"]) }
+        if let repository = section("repository", root) {
+            // A bucket is taken as written; a directory is resolved against the policy's folder.
+            let text = string("repository.path", repository["path"])
+            policy.repository = text?.hasPrefix("s3://") == true ? text : path("repository.path", repository["path"])
+            policy.repositoryS3 = S3Access(endpoint: string("repository.s3-endpoint", repository["s3-endpoint"]),
+                                           pathStyle: boolean("repository.s3-path-style", repository["s3-path-style"]) ?? false)
+        }
         if let archive = section("archive", root) { policy.archive = readArchive(archive) }
         if let retention = section("retention", root) { policy.retention = readRetention(retention) }
         if let drill = section("drill", root) { policy.drill = readDrill(drill) }

@@ -108,6 +108,29 @@ public struct StoredSets: Sendable {
         }
     }
 
+    /// A set's pin as the manifest and a pin record say (`pins/<id>.json` overrides the manifest);
+    /// a record that cannot be read counts as a pin, so nothing is lost.
+    public func pinState(of id: BackupID, pinnedAtBackup: Bool) -> PinState {
+        let record: PinRecord
+        do {
+            record = try RepositoryRecords.decoder.decode(PinRecord.self, from: try storage.read(Self.pinName(id)))
+        } catch StorageError.notFound(_) {
+            return pinnedAtBackup ? .pinnedAtBackup : .notPinned
+        } catch {
+            return .unreadableRecord("\(storage.location)/\(Self.pinName(id)): \(error)")
+        }
+        if record.pinned { return .pinned(record) }
+        return pinnedAtBackup ? .unpinned(record) : .notPinned
+    }
+
+    /// The verification records of one set (or all), oldest first; unreadable ones skipped.
+    public func verifications(of id: BackupID? = nil) -> [VerificationRecord] {
+        ((try? storage.list(prefix: LocalRepository.verificationsFolder + "/")) ?? [])
+            .filter { object in object.name.hasSuffix(".json") && (id.map { object.name.hasSuffix("-" + $0.rawValue + ".json") } ?? true) }
+            .compactMap { try? RepositoryRecords.decoder.decode(VerificationRecord.self, from: storage.read($0.name)) }
+            .sorted { $0.startedAt < $1.startedAt }
+    }
+
     /// `pins/<id>.json`, as in a directory.
     static func pinName(_ id: BackupID) -> String { LocalRepository.pinsFolder + "/" + id.rawValue + ".json" }
 
@@ -163,7 +186,7 @@ public struct StoredSets: Sendable {
         for object in try storage.list(prefix: id.rawValue + "/") { try storage.delete(object.name) }
         try storage.delete(Self.pinName(id))
         for object in try storage.list(prefix: StorageLease.folder + "/" + id.rawValue + "/") { try storage.delete(object.name) }
-        for folder in ["drills/", LocalRepository.verificationsFolder + "/"] {
+        for folder in [LocalRepository.drillsFolder + "/", LocalRepository.verificationsFolder + "/"] {
             for object in try storage.list(prefix: folder) where object.name.hasSuffix("-" + id.rawValue + ".json") {
                 try storage.delete(object.name)
             }

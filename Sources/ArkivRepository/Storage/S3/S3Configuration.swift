@@ -39,7 +39,9 @@ public struct S3Configuration: Sendable {
         let config = IniFile.section(profile == "default" ? "default" : "profile " + profile, in: configFile)
         let credentials = IniFile.section(profile, in: credentialsFile)
 
-        let endpointText = explicit ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
+        let chosen = S3Access.chosen
+        let pathStyle = pathStyle || chosen.pathStyle
+        let endpointText = explicit ?? chosen.endpoint ?? environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"]
             ?? config["endpoint_url"]
         let region = environment["AWS_REGION"] ?? environment["AWS_DEFAULT_REGION"] ?? config["region"] ?? "us-east-1"
         let endpoint: URL
