@@ -65,10 +65,17 @@ struct CopyCommand: ParsableCommand {
                 }
             }
         }
+        // The destination is written like a backup writes it, under its lock (a prune there must
+        // not take a set being copied, dated as it was made, for an old incomplete one); each set
+        // read is leased, so a prune of the source keeps it until it is copied.
+        let lock = try destination.lock(command: "arkiv copy")
+        defer { lock.release() }
         var failures: [String] = [], damaged = false
         for id in chosen {
             let started = Date()
             do {
+                let lease = try source.lease(id, command: "arkiv copy")
+                defer { lease.release() }
                 let outcome = try copier.copy(id)
                 let seconds = Date().timeIntervalSince(started)
                 switch outcome {

@@ -42,13 +42,19 @@ extension PingCommand {
         let name = "arkiv-ping-\(UInt32.random(in: 0...UInt32.max))"
         let payload = Data("arkiv ping \(Date())".utf8)
         var missing: [String] = []
+        var otherProblem: Error?
         func step(_ what: String, needed by: String, _ body: () throws -> Void) {
             do {
                 try body()
                 print("\(what.padding(toLength: 8, withPad: " ", startingAt: 0)) ok")
             } catch {
                 print("\(what.padding(toLength: 8, withPad: " ", startingAt: 0)) FAILED: \(error)")
-                missing.append("\(what) (needed by \(by))")
+                // Only a refusal says the credentials lack a right; an unreachable service or an
+                // untrusted certificate says nothing about them, and is the problem to name.
+                switch error as? StorageError {
+                case .unreachable, .misconfigured: if otherProblem == nil { otherProblem = error }
+                default: missing.append("\(what) (needed by \(by))")
+                }
             }
         }
         print("storage:  \(storage.location)")
@@ -58,6 +64,7 @@ extension PingCommand {
             guard try storage.read(name) == payload else { throw StorageError.consumer(name, message: "read back other bytes than were written") }
         }
         step("delete", needed: "prune") { try storage.delete(name) }
+        if let otherProblem { throw CommandFailure(.failure, "\(otherProblem)") }
         guard missing.isEmpty else {
             throw CommandFailure(.failure, "\(storage.location): the credentials may not " + missing.joined(separator: ", "))
         }

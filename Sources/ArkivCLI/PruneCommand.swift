@@ -252,8 +252,8 @@ struct Pruner {
 }
 
 /// Prune of a repository in a bucket: the same plan and table as on disk, under the bucket's lock
-/// object; a set's manifest deleted first; multipart uploads older than the grace (a backup or a
-/// copy that died) aborted. A set a reader leases is kept (`StoredSets.removeUnlessRead`).
+/// object; a set's manifest deleted first; multipart uploads begun before it took the lock (a
+/// backup or a copy that died) aborted. A set a reader leases is kept (`StoredSets.removeUnlessRead`).
 struct StoredPruner {
     let storage: any Storage
     let policy: RetentionPolicy
@@ -287,8 +287,11 @@ struct StoredPruner {
         }
         print(Pruner.table(result))
         print("")
+        // Every writer of a bucket (backup, copy) uploads under its lock, so an upload begun before
+        // this prune took the lock has no writer left: it died with the server, the network or
+        // kill -9. One begun after (a clock ahead of ours) waits for the next prune.
         let stale = (storage as? S3Storage).map { s3 in
-            ((try? s3.abandonedUploads()) ?? []).filter { Date().timeIntervalSince($0.initiated ?? .distantPast) > policy.incompleteGrace }
+            ((try? s3.abandonedUploads()) ?? []).filter { ($0.initiated ?? .distantPast) < lock.takenAt }
         } ?? []
         if dryRun {
             let removed = result.sets.filter { $0.action == "remove" }

@@ -29,12 +29,18 @@ public final class StorageLock: @unchecked Sendable {
                 throw RepositoryError.locked(repository: storage.location, holder: holder())
             }
         }
-        // Read back: proof that this writer, and no other, holds it.
-        guard holder() == record.holder else { throw RepositoryError.locked(repository: storage.location, holder: holder()) }
+        // Read back: proof that this writer, and no other, holds it. A read that fails is that
+        // failure (the service went away), not someone else's lock.
+        let readBack: LockHolder?
+        do { readBack = try HeldObject.read(Self.objectName, in: storage).holder } catch StorageError.notFound(_) { readBack = nil }
+        guard readBack == record.holder else { throw RepositoryError.locked(repository: storage.location, holder: readBack) }
         staleHolder = stale
         held = HeldObject(storage: storage, name: Self.objectName, record: record)
     }
 
     /// Stops refreshing and removes the lock, if it is still this holder's.
     public func release() { held.release() }
+
+    /// When this holder took the lock (whole seconds).
+    public var takenAt: Date { held.record.holder.startedAt }
 }

@@ -1,4 +1,5 @@
 import ArkivArchive
+import CCurl
 import Foundation
 
 /// A repository in an S3 bucket under a prefix, through the portable subset of S3 that AWS,
@@ -188,6 +189,14 @@ public final class S3Storage: Storage, @unchecked Sendable {
                 }
                 throw classify(object: object, status: response.status, code: code, message: message)
             case .failure(let error as CurlClient.TransportError):
+                if error.code == CURLE_PEER_FAILED_VERIFICATION {
+                    throw .misconfigured("\(configuration.endpoint.absoluteString): its TLS certificate is not trusted (\(error.message)); "
+                        + "if the service has a CA of its own, set AWS_CA_BUNDLE to that CA's certificate (PEM)"
+                        + (configuration.caBundle.map { ", not \($0)" } ?? ""))
+                }
+                if error.code == CURLE_SSL_CACERT_BADFILE {
+                    throw .misconfigured("the CA bundle \(configuration.caBundle ?? "of the system") cannot be read: set AWS_CA_BUNDLE to a PEM file")
+                }
                 if error.isTransient, attempt < retry.attempts {
                     retry.pause(before: attempt + 1)
                     continue
