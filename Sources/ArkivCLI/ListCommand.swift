@@ -31,11 +31,8 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let settings = try policy.load()
         let path = try settings.repository(repo)
-        if case .s3 = try RepositoryLocation(path) {
-            try StoredListing.run(try RepositoryLocation(path).open(), all: all, json: json)
-            return
-        }
-        guard FileManager.default.fileExists(atPath: path) else {
+        let location = try RepositoryLocation(path)
+        if case .local = location, !FileManager.default.fileExists(atPath: path) {
             // A repository is made by its first backup: not an error before the first night.
             // The backup makes only the last folder, so a missing parent is a wrong path.
             let parent = (path as NSString).deletingLastPathComponent
@@ -46,20 +43,20 @@ struct ListCommand: ParsableCommand {
             print(json ? "[]" : "no repository at \(path) yet: the first backup creates it")
             return
         }
-        let repository = try LocalRepository(path: path)
+        let stored = StoredSets(storage: try location.open())
         let state = settings.policy?.drill.stateDirectory ?? DrillRunner.defaultStateDirectory()
         if drills {
-            let history = DrillRunner.history(repository: repository.path, stateDirectory: state)
+            let history = DrillRunner.history(repository: path, stateDirectory: state)
             print(json ? try RecordJSON.string(history) : DrillListing.table(history))
             return
         }
-        let history = RepositoryHistory(repository, stateDirectory: state)
-        let entries = try repository.sets(includeIncomplete: all).map { SetListing($0, in: repository, history: history) }
+        let history = RepositoryHistory(stored, repository: path, stateDirectory: state)
+        let entries = try stored.sets().filter { all || $0.complete }.map { SetListing($0, in: stored, history: history) }
         print(json ? try RecordJSON.string(entries) : SetListing.table(entries))
         let sources = Set(entries.compactMap(\.sourceIdentity))
         if sources.count > 1 {
             let names = Set(entries.compactMap(\.source)).sorted().joined(separator: ", ")
-            FileHandle.standardError.write(Data(("arkiv: warning: \(repository.path) holds sets of \(sources.count) sources (\(names)); "
+            FileHandle.standardError.write(Data(("arkiv: warning: \(stored.storage.location) holds sets of \(sources.count) sources (\(names)); "
                 + "prune applies the rules to each source's sets on its own\n").utf8))
         }
     }
@@ -90,18 +87,18 @@ struct SetListing: Encodable {
     /// Why a set's manifest could not be read, when it could not.
     let problem: String?
 
-    init(_ entry: SetEntry, in repository: LocalRepository, history: RepositoryHistory) {
+    init(_ entry: StoredSets.Entry, in stored: StoredSets, history: RepositoryHistory) {
         id = entry.id.rawValue
         createdAt = entry.id.createdAt
         label = entry.id.label
-        complete = entry.isComplete
-        bytes = entry.totalBytes
+        complete = entry.complete
+        bytes = Int(entry.bytes)
         var manifest: Manifest?
         var problem: String?
-        if entry.isComplete {
-            do { manifest = try entry.readManifest().manifest } catch { problem = "\(error)" }
+        if entry.complete {
+            do { manifest = try stored.manifest(entry.id).manifest } catch { problem = "\(error)" }
         }
-        let pinState = repository.pinState(of: entry.id, pinnedAtBackup: manifest?.pinned ?? false)
+        let pinState = stored.pinState(of: entry.id, pinnedAtBackup: manifest?.pinned ?? false)
         pinned = pinState.isPinned
         pin = pinState.description
         tables = manifest?.tables.count
@@ -181,9 +178,9 @@ struct RepositoryHistory {
     private let verificationsBySet: [String: [VerificationRecord]]
     private let drillsBySet: [String: [DrillReport]]
 
-    init(_ repository: LocalRepository, stateDirectory: String? = DrillRunner.defaultStateDirectory()) {
-        verificationsBySet = Dictionary(grouping: repository.verifications(), by: \.set)
-        drillsBySet = Dictionary(grouping: DrillRunner.history(repository: repository.path, stateDirectory: stateDirectory).sorted { $0.startedAt < $1.startedAt }, by: \.set)
+    init(_ stored: StoredSets, repository: String, stateDirectory: String? = DrillRunner.defaultStateDirectory()) {
+        verificationsBySet = Dictionary(grouping: stored.verifications(), by: \.set)
+        drillsBySet = Dictionary(grouping: DrillRunner.history(repository: repository, stateDirectory: stateDirectory).sorted { $0.startedAt < $1.startedAt }, by: \.set)
     }
 
     /// Oldest first.
@@ -228,43 +225,3 @@ enum TextTable {
         }.joined(separator: "\n")
     }
 }
-
-/// `arkiv list --repo s3://…`: the sets in a bucket, read without a key (what `arkiv copy` put
-/// there). Verification and drill history live with the sets on disk.
-enum StoredListing {
-    struct Row: Encodable {
-        let id: String
-        let createdAt: Date
-        let label: String?
-        let complete: Bool
-        let bytes: UInt64
-        let tables: Int?
-        let source: String?
-        let problem: String?
-    }
-
-    static func run(_ storage: any Storage, all: Bool, json: Bool) throws {
-        let stored = StoredSets(storage: storage)
-        let rows = try stored.sets().filter { all || $0.complete }.map { entry -> Row in
-            var manifest: Manifest?, problem: String?
-            if entry.complete {
-                do { manifest = try stored.manifest(entry.id).manifest } catch { problem = "\(error)" }
-            }
-            return Row(id: entry.id.rawValue, createdAt: entry.id.createdAt, label: entry.id.label, complete: entry.complete, bytes: entry.bytes,
-                       tables: manifest?.tables.count, source: manifest?.source.summary, problem: problem)
-        }
-        if json {
-            print(try RecordJSON.string(rows))
-            return
-        }
-        guard !rows.isEmpty else {
-            print("no backup sets in \(storage.location)")
-            return
-        }
-        print(TextTable.render(header: ["ID", "AGE", "SIZE", "LABEL", "SOURCE", "STATE"], rows: rows.map { row in
-            [row.id, SetListing.age(since: row.createdAt), ProgressReporter.bytes(Int64(row.bytes)), row.label ?? "-", row.source ?? "-",
-             row.problem != nil ? "unreadable manifest" : row.complete ? "complete" : "INCOMPLETE"]
-        }))
-    }
-}
-

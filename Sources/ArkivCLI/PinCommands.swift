@@ -49,43 +49,30 @@ struct UnpinCommand: ParsableCommand {
     }
 }
 
+/// A pin or unpin of a complete set, on any repository: the record `pins/<id>.json`, written under
+/// the repository's lock by the repository layer.
 enum PinChange {
     static func apply(pinned: Bool, set: String, repo: String, note: String?) throws {
-        if case .s3 = try RepositoryLocation(repo) {
-            try applyStored(pinned: pinned, set: set, storage: try RepositoryLocation(repo).open(), note: note)
-            return
-        }
-        let repository = try LocalRepository(path: repo)
-        let lock = try repository.lock(command: pinned ? "arkiv pin" : "arkiv unpin")
-        defer { lock.release() }
-        let entry = try repository.set(set)
-        let pinnedAtBackup: Bool
-        do {
-            pinnedAtBackup = try entry.readManifest().manifest.pinned
-        } catch {
-            throw CommandFailure(.failure, "cannot read the manifest of \(entry.id): \(error); check it with arkiv-verify archive \(entry.id)")
-        }
-        let before = repository.pinState(of: entry.id, pinnedAtBackup: pinnedAtBackup)
-        if case .unreadableRecord = before {
-            // Rewritten below: the new word replaces a record nobody can read.
-        } else if before.isPinned == pinned {
-            print("\(entry.id) is already \(pinned ? "pinned" : "not pinned"): \(before.description)")
-            return
-        }
-        try repository.setPinned(pinned, entry, note: note, holding: lock)
-        let after = repository.pinState(of: entry.id, pinnedAtBackup: pinnedAtBackup)
-        print("\(entry.id): \(pinned ? "pinned" : "unpinned") — \(after.description)")
-    }
-
-    /// The same in a bucket: the record is the object `pins/<id>.json`, written under the lock.
-    static func applyStored(pinned: Bool, set: String, storage: any Storage, note: String?) throws {
-        let lock = try StorageLock(storage: storage, command: pinned ? "arkiv pin" : "arkiv unpin")
+        let storage = try RepositoryLocation(repo).open()
+        let lock = try storage.lock(command: pinned ? "arkiv pin" : "arkiv unpin")
         defer { lock.release() }
         let stored = StoredSets(storage: storage)
         let id = try stored.complete(set)
-        _ = try stored.manifest(id)
+        let pinnedAtBackup: Bool
+        do {
+            pinnedAtBackup = try stored.manifest(id).manifest.pinned
+        } catch {
+            throw CommandFailure(.failure, "cannot read the manifest of \(id): \(error); check it with arkiv-verify archive \(id)")
+        }
+        let before = stored.pinState(of: id, pinnedAtBackup: pinnedAtBackup)
+        if case .unreadableRecord = before {
+            // Rewritten below: the new word replaces a record nobody can read.
+        } else if before.isPinned == pinned {
+            print("\(id) is already \(pinned ? "pinned" : "not pinned"): \(before.description)")
+            return
+        }
         try stored.setPinned(pinned, id, note: note, holding: lock)
-        print("\(id): \(pinned ? "pinned" : "unpinned") in \(storage.location)")
+        let after = stored.pinState(of: id, pinnedAtBackup: pinnedAtBackup)
+        print("\(id): \(pinned ? "pinned" : "unpinned") — \(after.description)")
     }
 }
-

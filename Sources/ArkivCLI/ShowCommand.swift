@@ -26,23 +26,13 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         let path = try policy.load().repository(repo)
-        let details: SetDetails
-        if case .s3 = try RepositoryLocation(path) {
-            let stored = StoredSets(storage: try RepositoryLocation(path).open())
-            let id = try stored.complete(set)
-            let manifest = try stored.manifest(id).manifest
-            let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
-            details = SetDetails(id: id, manifest: manifest, pinState: stored.pinState(of: id, pinnedAtBackup: manifest.pinned), bytes: Int(bytes),
+        let stored = StoredSets(storage: try RepositoryLocation(path).open())
+        let id = try stored.complete(set)
+        let manifest = try stored.manifest(id).manifest
+        let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
+        let details = SetDetails(id: id, manifest: manifest, pinState: stored.pinState(of: id, pinnedAtBackup: manifest.pinned), bytes: Int(bytes),
                                  verifications: stored.verifications(of: id),
                                  drills: DrillRunner.history(repository: path).filter { $0.set == id.rawValue })
-        } else {
-            let repository = try LocalRepository(path: path)
-            let entry = try repository.set(set)
-            let manifest = try entry.readManifest().manifest
-            let history = RepositoryHistory(repository)
-            details = SetDetails(id: entry.id, manifest: manifest, pinState: repository.pinState(of: entry.id, pinnedAtBackup: manifest.pinned),
-                                 bytes: entry.totalBytes, verifications: history.verifications(of: entry.id), drills: history.drills(of: entry.id))
-        }
         print(json ? try RecordJSON.string(details) : details.text())
     }
 }

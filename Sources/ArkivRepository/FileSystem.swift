@@ -102,10 +102,14 @@ enum FileSystem {
     }
 
     /// Writes a small file atomically: temporary name, fsync, rename, fsync of the directory.
-    /// Readers see the old file or the new one, never a part.
-    static func writeAtomically(_ data: Data, to path: String) throws(RepositoryError) {
+    /// Readers see the old file or the new one, never a part. `exclusive`: only if the name is
+    /// free (link instead of rename), the repository's one create-if-absent. Every record, pin,
+    /// lock holder and drill report of a directory is written by this.
+    static func writeAtomically(_ data: Data, to path: String, exclusive: Bool = false) throws(RepositoryError) {
         let directory = (path as NSString).deletingLastPathComponent
+        // Racing creators may be threads of one process: theirs is per writer.
         let temporary = directory + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())"
+            + (exclusive ? "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16) : "")
         // Never through a planted link (O_NOFOLLOW), and never into a file that has another name
         // too (a hard link to a file elsewhere): checked before a byte is changed.
         let fd = open(temporary, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
@@ -125,7 +129,17 @@ enum FileSystem {
             try fsync(fd, path: temporary)
             close(fd)
             closed = true
-            try rename(temporary, path)
+            if exclusive {
+                // link(2) refuses a name that exists: of two writers exactly one wins, and the
+                // winner's file appears whole.
+                guard link(temporary, path) == 0 else {
+                    let code = errno
+                    throw code == EEXIST ? .alreadyExists(path) : .io(operation: "create", path: path, errno: code)
+                }
+                unlink(temporary)
+            } else {
+                try rename(temporary, path)
+            }
             try fsyncDirectory(directory)
         } catch {
             if !closed { close(fd) }

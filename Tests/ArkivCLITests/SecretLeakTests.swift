@@ -1,4 +1,5 @@
 import ArkivPostgres
+import ArkivRepository
 import ArkivTestSupport
 import Foundation
 import Testing
@@ -35,13 +36,15 @@ struct SecretLeakTests {
             let admin = try server.connect()
             defer { try? admin.execute("DROP DATABASE IF EXISTS \(scratch) WITH (FORCE)") }
 
+            let bucket = "s3://\(try OffsiteCopyTests.variable("BUCKET"))/secrets-\(UUID().uuidString.prefix(8).lowercased())"
+            let s3Secret = try OffsiteCopyTests.variable("SECRET_ACCESS_KEY"), wrongS3Secret = "wrongS3-\(UUID().uuidString)"
             let environment = [
                 "SOURCE_URL": sourceURL, "TARGET_URL": try server.url(), "RESTORED_URL": try server.url(database: scratch),
                 "WRONG_URL": try #require(wrongURL.string),
-            ]
+            ].merging(try OffsiteCopyTests.awsEnvironment()) { $1 }
             var outcomes: [String: BackgroundProcess] = [:]
-            func run(_ step: String, _ name: String, _ arguments: [String], expect status: Int32 = 0) throws {
-                let process = try BackgroundProcess(name, arguments, environment: environment, logFolder: work + "/logs")
+            func run(_ step: String, _ name: String, _ arguments: [String], expect status: Int32 = 0, environment extra: [String: String] = [:]) throws {
+                let process = try BackgroundProcess(name, arguments, environment: environment.merging(extra) { $1 }, logFolder: work + "/logs")
                 let outcome = process.wait(timeout: 300)
                 #expect(outcome.status == status, "\(step): \(outcome.stderr)")
                 outcomes[step] = process
@@ -64,6 +67,13 @@ struct SecretLeakTests {
                                                 "--report", work + "/compare.json"])
             try run("drill", "arkiv-drill", ["--repo", repo, "--target-env", "TARGET_URL", "--passphrase-file", passphraseFile,
                                              "--metrics-file", work + "/arkiv.prom", "--json"])
+            // The offsite copy and a bucket read with the right S3 secret, and with a wrong one.
+            try run("copy-to-bucket", "arkiv", ["copy", "--from", repo, "--to", bucket, "--json"])
+            try run("verify-bucket", "arkiv-verify", ["archive", "latest", "--repo", bucket, "--passphrase-file", passphraseFile])
+            try run("copy-back", "arkiv", ["copy", "--from", bucket, "--to", work + "/repo-back"])
+            try run("ping-wrong-s3-secret", "arkiv", ["ping", bucket], expect: 1, environment: ["AWS_SECRET_ACCESS_KEY": wrongS3Secret])
+            try run("backup-wrong-s3-secret", "arkiv-backup", ["--source-env", "SOURCE_URL", "--repo", bucket, "--recipient", recipient, "--schema", "shared"],
+                    expect: 1, environment: ["AWS_SECRET_ACCESS_KEY": wrongS3Secret])
             #expect(outcomes["backup-argv"]?.stderr.contains("password") == true, "a password in argv is warned about")
 
             // Everything written: logs, reports, metrics, and every file of the repository.
@@ -73,11 +83,23 @@ struct SecretLeakTests {
                     && files.contains { $0.hasSuffix(".prom") } && files.filter { $0.hasSuffix(".stderr") }.count == outcomes.count,
                     "the search covers every kind of file: \(files)")
             let secrets = ["database password": password, "wrong password": wrongPassword, "passphrase": passphrase, "private key": privateKey,
-                           "private key body": String(privateKey.dropFirst("ARKIV-IDENTITY-1-".count))]
+                           "private key body": String(privateKey.dropFirst("ARKIV-IDENTITY-1-".count)),
+                           "S3 secret key": s3Secret, "wrong S3 secret key": wrongS3Secret]
             for file in files {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: file))
                 for (what, secret) in secrets {
                     #expect(bytes.range(of: Data(secret.utf8)) == nil, "the \(what) appears in \(file)")
+                }
+            }
+            // And every object the bucket holds.
+            let storage = S3Storage(bucket: try OffsiteCopyTests.variable("BUCKET"), prefix: String(bucket.split(separator: "/").last ?? ""),
+                                    configuration: try S3Configuration.resolve(environment: try OffsiteCopyTests.awsEnvironment()))
+            let objects = try storage.list(prefix: "")
+            #expect(objects.contains { $0.name.hasSuffix("manifest.json") } && objects.contains { $0.name.contains("/verifications/") || $0.name.hasPrefix("verifications/") })
+            for object in objects {
+                let bytes = try storage.read(object.name)
+                for (what, secret) in secrets {
+                    #expect(bytes.range(of: Data(secret.utf8)) == nil, "the \(what) appears in \(bucket)/\(object.name)")
                 }
             }
         }

@@ -140,8 +140,6 @@ public struct DrillRunner {
     /// over another drill's report (two drills may start in the same second). When the
     /// repository refuses it, the same file goes to the state folder, with one warning.
     private func keep(_ report: DrillReport, of id: BackupID) {
-        let name = CompactTimestamp.string(from: report.startedAt) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-            + "-" + id.rawValue + ".json"
         let data: Data
         do {
             let encoder = JSONEncoder()
@@ -152,24 +150,20 @@ public struct DrillRunner {
             reporter.log("warning", "the drill report could not be encoded (\(error)); it is not kept")
             return
         }
-        let inRepository = repository + "/" + Self.historyFolder
+        let name = StoredSets.drillReportName(id, startedAt: report.startedAt)
         let refused: String
         do {
-            if case .s3 = try RepositoryLocation(repository) {
-                try RepositoryLocation(repository).open().save(Self.historyFolder + "/" + name, data: data, ifAbsent: true)
-            } else {
-                try RecordFiles.write(data, named: name, in: inRepository)
-            }
+            try RepositoryLocation(repository).open().save(name, data: data, ifAbsent: true)
             return
         } catch {
-            refused = "\(error)"
+            refused = "the drill report could not be kept in \(repository): \(error)"
         }
         guard let local = Self.localHistoryFolder(stateDirectory: stateDirectory, repository: repository) else {
             reporter.log("warning", "\(refused); no state folder to keep the drill report in instead (set ARKIV_STATE_DIR or --state-dir)")
             return
         }
         do {
-            try RecordFiles.write(data, named: name, in: local)
+            try RecordFiles.write(data, named: String(name.dropFirst(Self.historyFolder.count + 1)), in: local)
             try? RecordFiles.write(Data((Self.absolute(repository) + "\n").utf8), named: "repository.txt", in: local)
             reporter.log("warning", "\(refused); the drill report is kept in \(local) instead, where --if-due and list --drills on this host read it",
                          fields: ["folder": local])
@@ -202,29 +196,14 @@ public struct DrillRunner {
     /// Every kept drill report of a repository, oldest first: the repository's own, and those
     /// this host kept in its state folder because the repository refused them.
     public static func history(repository: String, stateDirectory: String? = defaultStateDirectory()) -> [DrillReport] {
-        var folders = [repository + "/" + historyFolder]
-        if let local = localHistoryFolder(stateDirectory: stateDirectory, repository: repository) { folders.append(local) }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        var reports: [(name: String, report: DrillReport)] = []
-        // A bucket keeps its drill reports as objects under drills/.
-        if let location = try? RepositoryLocation(repository), case .s3 = location, let storage = try? location.open() {
-            folders.removeFirst()
-            for object in (try? storage.list(prefix: historyFolder + "/")) ?? [] where object.name.hasSuffix(".json") {
-                if let report = (try? storage.read(object.name)).flatMap({ try? decoder.decode(DrillReport.self, from: $0) }) {
-                    reports.append((String(object.name.dropFirst(historyFolder.count + 1)), report))
-                }
-            }
+        var kept = (try? RepositoryLocation(repository).open()).map { StoredSets(storage: $0).drillReports() } ?? []
+        if let local = localHistoryFolder(stateDirectory: stateDirectory, repository: repository) {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: local)) ?? []).filter { $0.hasSuffix(".json") }
+            kept += names.compactMap { name in FileManager.default.contents(atPath: local + "/" + name).map { (name, $0) } }
         }
-        for folder in folders {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") }
-            for name in names {
-                if let report = FileManager.default.contents(atPath: folder + "/" + name).flatMap({ try? decoder.decode(DrillReport.self, from: $0) }) {
-                    reports.append((name, report))
-                }
-            }
-        }
-        return reports.sorted { $0.name < $1.name }.map(\.report)
+        return kept.sorted { $0.name < $1.name }.compactMap { try? decoder.decode(DrillReport.self, from: $0.data) }
     }
 }
 

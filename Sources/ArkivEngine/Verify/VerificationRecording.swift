@@ -19,12 +19,7 @@ extension ArchiveVerifier {
     /// written is a warning.
     public func keepRecord(of report: VerifyReport, reporter: ProgressReporter) {
         do {
-            let location = try RepositoryLocation(repository)
-            if case .s3 = location {
-                try StoredSets(storage: location.open()).keep(VerificationRecord(report))
-                return
-            }
-            try LocalRepository(path: repository).keep(VerificationRecord(report))
+            try StoredSets(storage: RepositoryLocation(repository).open()).keep(VerificationRecord(report))
         } catch {
             reporter.log("warning", "verification record not kept: \(error)")
         }

@@ -10,8 +10,19 @@ public struct LocalStorage: Storage {
         self.root = (root as NSString).standardizingPath
     }
 
+    /// The object's path; every folder above it must be a plain directory, so no read, stat or
+    /// write goes through a link planted inside the repository (O_NOFOLLOW guards only the last
+    /// part of a path).
     private func path(_ name: String) throws(StorageError) -> String {
         try Self.checkName(name)
+        var directory = root
+        for part in name.split(separator: "/").dropLast() {
+            directory += "/" + part
+            var info = Glibc.stat()
+            if lstat(directory, &info) == 0, info.st_mode & S_IFMT != S_IFDIR {
+                throw .misconfigured(RepositoryError.notARealDirectory(directory).description)
+            }
+        }
         return root + "/" + name
     }
 
@@ -32,8 +43,9 @@ public struct LocalStorage: Storage {
             let directory = relative.isEmpty ? root : root + "/" + relative
             let names: [String]
             do { names = try FileSystem.list(directory) } catch {
-                if case .io(_, _, let code) = error, code == ENOENT || code == ENOTDIR { return }
-                throw .io(directory, operation: "list", errno: EIO)
+                guard case .io(_, _, let code) = error else { throw .io(directory, operation: "list", errno: EIO) }
+                if code == ENOENT || code == ENOTDIR { return }
+                throw .io(directory, operation: "list", errno: code)
             }
             for name in names.sorted() {
                 let child = relative.isEmpty ? name : relative + "/" + name
@@ -48,6 +60,16 @@ public struct LocalStorage: Storage {
         }
         try walk("")
         return found.sorted { $0.name < $1.name }
+    }
+
+    /// Every entry of the directory that is a plain file or a plain directory, empty ones too.
+    public func topLevelNames() throws(StorageError) -> [String] {
+        let names: [String]
+        do { names = try FileSystem.list(root) } catch {
+            guard case .io(_, _, let code) = error else { throw .io(root, operation: "list", errno: EIO) }
+            throw .io(root, operation: "list", errno: code)
+        }
+        return names.filter { !$0.hasPrefix(".") && (FileSystem.isRealDirectory(root + "/" + $0) || ((try? stat($0)) ?? nil) != nil) }.sorted()
     }
 
     public func read(_ name: String, range: Range<UInt64>?) throws(StorageError) -> Data {
@@ -80,28 +102,10 @@ public struct LocalStorage: Storage {
     public func save(_ name: String, data: Data, ifAbsent: Bool) throws(StorageError) {
         let target = try path(name)
         try makeParents(of: name)
-        if ifAbsent {
-            // O_EXCL decides, so of two writers exactly one wins.
-            let fd = Glibc.open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-            guard fd >= 0 else {
-                if errno == EEXIST { throw .alreadyExists(name) }
-                throw .io(name, operation: "create", errno: errno)
-            }
-            defer { close(fd) }
-            do throws(RepositoryError) {
-                var failure: RepositoryError?
-                data.withUnsafeBytes { bytes in
-                    do throws(RepositoryError) { try FileSystem.write(fd, bytes, path: target) } catch { failure = error }
-                }
-                if let failure { throw failure }
-                try FileSystem.fsync(fd, path: target)
-            } catch {
-                unlink(target)
-                throw Self.converted(error, name)
-            }
-            return
+        do throws(RepositoryError) { try FileSystem.writeAtomically(data, to: target, exclusive: ifAbsent) } catch {
+            if case .alreadyExists = error { throw .alreadyExists(name) }
+            throw Self.converted(error, name)
         }
-        do throws(RepositoryError) { try FileSystem.writeAtomically(data, to: target) } catch { throw Self.converted(error, name) }
     }
 
     public func upload(_ name: String) throws(StorageError) -> any StorageUpload {
@@ -143,7 +147,7 @@ public struct LocalStorage: Storage {
         for part in name.split(separator: "/").dropLast() {
             directory += "/" + part
             if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .io(directory, operation: "create directory", errno: errno) }
-            guard FileSystem.isRealDirectory(directory) else { throw .io(directory, operation: "use (not a plain directory)", errno: ENOTDIR) }
+            guard FileSystem.isRealDirectory(directory) else { throw .misconfigured(RepositoryError.notARealDirectory(directory).description) }
         }
     }
 

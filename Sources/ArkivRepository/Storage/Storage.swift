@@ -25,6 +25,9 @@ public protocol Storage: Sendable {
     func upload(_ name: String) throws(StorageError) -> any StorageUpload
     /// Removes an object; removing one that is not there is not an error.
     func delete(_ name: String) throws(StorageError)
+    /// The first parts of every name in the storage, once each: in a bucket only names that hold
+    /// an object; in a directory also its empty folders (a set folder a backup made and died in).
+    func topLevelNames() throws(StorageError) -> [String]
 }
 
 /// An object being written: pieces in order, then `finish`, or `abort` (nothing stays behind).
@@ -69,7 +72,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .service(let name, let status, let code, let message):
             "\(name): the storage service answered HTTP \(status) \(code)" + (message.isEmpty ? "" : ": \(message)")
         case .unreachable(let name, let detail): "\(name): the storage service could not be reached (\(detail))"
-        case .io(let name, let operation, let code): "could not \(operation) \(name): \(String(cString: strerror(code)))"
+        case .io(let name, let operation, let code): RepositoryError.io(operation: operation, path: name, errno: code).description
         case .invalidName(let name): "\(name.debugDescription) is not a name arkiv writes in a repository"
         case .misconfigured(let problem): problem
         case .consumer(let name, let message): "\(name): \(message)"
@@ -78,6 +81,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Storage {
+    public func topLevelNames() throws(StorageError) -> [String] {
+        Array(Set(try list(prefix: "").compactMap { $0.name.split(separator: "/").first.map(String.init) })).sorted()
+    }
+
     /// The whole object in memory.
     public func read(_ name: String) throws(StorageError) -> Data { try read(name, range: nil) }
 

@@ -21,6 +21,10 @@ public struct StoredSets: Sendable {
     /// Every set (an object under a set id), oldest first; complete when its manifest is there.
     public func sets() throws(StorageError) -> [Entry] {
         var grouped: [BackupID: (complete: Bool, bytes: UInt64)] = [:]
+        // A set folder with nothing in it yet (or only partial files) is an incomplete set too.
+        for name in try storage.topLevelNames() {
+            if let id = try? BackupID(parsing: name) { grouped[id] = (false, 0) }
+        }
         for object in try storage.list(prefix: "") {
             let parts = object.name.split(separator: "/", maxSplits: 1)
             guard parts.count == 2, let id = try? BackupID(parsing: String(parts[0])) else { continue }
@@ -34,19 +38,27 @@ public struct StoredSets: Sendable {
 
     /// One complete set by id, or `latest`.
     public func complete(_ idOrLatest: String) throws -> BackupID {
-        let complete = try sets().filter(\.complete).map(\.id)
+        let all = try sets()
+        let complete = all.filter(\.complete).map(\.id)
         if idOrLatest == "latest" {
             guard let newest = complete.last else { throw RepositoryError.setNotFound(repository: storage.location, id: "latest") }
             return newest
         }
         let id = try BackupID(parsing: idOrLatest)
-        guard complete.contains(id) else { throw RepositoryError.setNotFound(repository: storage.location, id: idOrLatest) }
+        guard complete.contains(id) else {
+            if all.contains(where: { $0.id == id }) { throw RepositoryError.setIncomplete(repository: storage.location, id: idOrLatest) }
+            throw RepositoryError.setNotFound(repository: storage.location, id: idOrLatest)
+        }
         return id
     }
 
     /// The manifest's bytes and its parsed form (not authenticated: that needs the data key).
     public func manifest(_ id: BackupID) throws -> (data: Data, manifest: Manifest) {
         let name = id.rawValue + "/" + LocalRepository.manifestName
+        // A manifest is small; a huge object planted under its name is refused before it is read.
+        if let size = try storage.stat(name)?.size, size > UInt64(ManifestCodec.maximumSize) {
+            throw ArchiveError.invalidManifest(file: storage.location + "/" + name, detail: "larger than \(ManifestCodec.maximumSize) bytes")
+        }
         let data = try storage.read(name)
         let manifest = try ManifestCodec.decode(data, file: storage.location + "/" + name).manifest
         guard manifest.backupID == id.rawValue else {
@@ -134,12 +146,33 @@ public struct StoredSets: Sendable {
     /// `pins/<id>.json`, as in a directory.
     static func pinName(_ id: BackupID) -> String { LocalRepository.pinsFolder + "/" + id.rawValue + ".json" }
 
-    /// Pins or unpins a complete set; the caller holds the bucket's lock.
-    public func setPinned(_ pinned: Bool, _ id: BackupID, note: String?, holding lock: StorageLock) throws {
+    /// Pins or unpins a complete set; the caller holds the repository's lock.
+    public func setPinned(_ pinned: Bool, _ id: BackupID, note: String?, holding lock: any RepositoryHold) throws {
         _ = lock
         let record = PinRecord(set: id.rawValue, pinned: pinned, at: Date(), by: LocalRepository.currentUser() + "@" + ProcessInfo.processInfo.hostName,
                                note: note)
         try storage.save(Self.pinName(id), data: try RepositoryRecords.encoder.encode(record), ifAbsent: false)
+    }
+
+    /// Keeps a drill report (the drill's JSON) as `drills/<time>-<random>-<id>.json`, never over
+    /// another drill's (two may start in the same second).
+    public func keepDrillReport(_ data: Data, of id: BackupID, startedAt: Date) throws {
+        try storage.save(Self.drillReportName(id, startedAt: startedAt), data: data, ifAbsent: true)
+    }
+
+    /// `drills/<time>-<random>-<id>.json`: the name under `drills/` in the repository, and in a
+    /// drill host's state folder.
+    public static func drillReportName(_ id: BackupID, startedAt: Date) -> String {
+        LocalRepository.drillsFolder + "/" + CompactTimestamp.string(from: startedAt) + "-"
+            + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-" + id.rawValue + ".json"
+    }
+
+    /// Every drill report's bytes, by name (without `drills/`), in name order: oldest first.
+    public func drillReports() -> [(name: String, data: Data)] {
+        let prefix = LocalRepository.drillsFolder + "/"
+        return ((try? storage.list(prefix: prefix)) ?? []).filter { $0.name.hasSuffix(".json") }.compactMap { object in
+            (try? storage.read(object.name)).map { (String(object.name.dropFirst(prefix.count)), $0) }
+        }
     }
 
     /// Keeps a verification record under `verifications/`, named as in a directory.
