@@ -87,16 +87,7 @@ public struct PruneCommand: ParsableCommand {
     public func run() throws {
         let settings = try policyFile.load()
         let path = try settings.repository(repo)
-        if case .s3 = try RepositoryLocation(path) {
-            let storage = try RepositoryLocation(path).open()
-            let result = try StoredPruner(storage: storage, policy: try retention(settings), dryRun: dryRun).run { line in
-                if !json { print(line) }
-            }
-            if json { print(try RecordJSON.string(result)) }
-            if let failure = result.failure { throw CommandFailure(.failure, failure) }
-            return
-        }
-        let repository = try LocalRepository(path: path)
+        let repository = try RepositoryLocation(path).open().pruneTarget()
         let result = try Pruner(repository: repository, policy: try retention(settings), dryRun: dryRun).run { line in
             if !json { print(line) }
         }
@@ -153,21 +144,34 @@ struct Pruner {
         var failure: String?
     }
 
-    let repository: LocalRepository
+    let repository: any PruneTarget
     let policy: RetentionPolicy
     let dryRun: Bool
 
     func run(print: (String) -> Void) throws -> Result {
-        let lock = try repository.lock(command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
+        let lock = try repository.takeLock(command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
         defer { lock.release() }
-        let entries = Dictionary(uniqueKeysWithValues: try repository.sets(includeIncomplete: true).map { ($0.id, $0) })
+        // What dead writers left is cleared first: a reader waiting on a dead prune's mark goes on.
+        let leftovers = repository.leftovers(holding: lock)
+        var cleared: [String] = []
+        if !dryRun {
+            for leftover in leftovers {
+                do {
+                    try leftover.clear()
+                    cleared.append(leftover.cleared)
+                } catch {
+                    cleared.append("could not clear \(leftover.description): \(error)")
+                }
+            }
+        }
+        let sizes = try repository.setBytes()
         let candidates = try repository.retentionCandidates()
         let plan = Retention.plan(candidates, policy: policy)
         var result = Result(
-            repository: repository.path, dryRun: dryRun, policy: Self.describe(policy),
+            repository: repository.location, dryRun: dryRun, policy: Self.describe(policy),
             sets: plan.decisions.map { decision in
                 SetOutcome(id: decision.id.rawValue, createdAt: decision.id.createdAt, complete: decision.candidate.complete,
-                           pinned: decision.candidate.pinned, bytes: entries[decision.id]?.totalBytes ?? 0,
+                           pinned: decision.candidate.pinned, bytes: sizes[decision.id] ?? 0,
                            action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
             })
         // A pin that cannot be read counts as a pin; the plan says why, so someone looks.
@@ -179,7 +183,8 @@ struct Pruner {
         }
         // A set being read is kept whatever the rules say; the next prune takes it.
         for (index, decision) in plan.decisions.enumerated() where !decision.keep {
-            if case .inUse(let holders) = repository.readers(of: decision.id) { result.sets[index].keep(inUseBy: holders) }
+            let holders = repository.readingHolders(of: decision.id)
+            if !holders.isEmpty { result.sets[index].keep(inUseBy: holders) }
         }
         // Sets exist but not one can be read: the rules have nothing to stand on. Keep everything.
         let unreadable = candidates.contains(where: \.complete) && !candidates.contains { $0.complete && $0.isReadable }
@@ -188,7 +193,7 @@ struct Pruner {
                 result.sets[index].action = "keep"
                 result.sets[index].reasons = ["no set's manifest can be read: nothing is removed"] + result.sets[index].reasons.map { "otherwise: " + $0 }
             }
-            result.failure = "not one set's manifest in \(repository.path) can be read (damaged, replaced, or not written by arkiv); "
+            result.failure = "not one set's manifest in \(repository.location) can be read (damaged, replaced, or not written by arkiv); "
                 + "nothing was removed: look with arkiv list and arkiv-verify archive"
         }
         print(Self.table(result))
@@ -197,19 +202,23 @@ struct Pruner {
         let toRemove = result.sets.filter { $0.action == "remove" }
         let bytes = toRemove.reduce(0) { $0 + $1.bytes }
         if dryRun {
-            print("dry run: \(Self.kept(result)), \(toRemove.count) would be removed (\(ProgressReporter.bytes(Int64(bytes)))); nothing removed")
+            let also = leftovers.isEmpty ? "" : ", and \(leftovers.count) left by writers that died would be cleared (\(leftovers.map(\.description).joined(separator: "; ")))"
+            print("dry run: \(Self.kept(result)), \(toRemove.count) would be removed (\(ProgressReporter.bytes(Int64(bytes))))\(also); nothing removed")
             return result
         }
+        for line in cleared { print(line) }
         for (index, set) in result.sets.enumerated() where set.action == "remove" {
             do {
-                try repository.removeSet(try BackupID(parsing: set.id), holding: lock)
+                // A reader that arrived after the plan was printed keeps it.
+                let holders = try repository.removeUnlessRead(try BackupID(parsing: set.id), holding: lock)
+                guard holders.isEmpty else {
+                    result.sets[index].keep(inUseBy: holders)
+                    print("kept \(set.id): \(result.sets[index].reasons[0])")
+                    continue
+                }
                 result.sets[index].removed = true
                 result.removedBytes += set.bytes
                 print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")
-            } catch RepositoryError.setInUse(_, _, let holders) {
-                // A reader arrived after the plan was printed.
-                result.sets[index].keep(inUseBy: holders)
-                print("kept \(set.id): \(result.sets[index].reasons[0])")
             } catch {
                 // Stop at the first failure: a disk or permission problem will not fix itself
                 // for the next set, and whatever was not reached is still whole.
@@ -250,80 +259,3 @@ struct Pruner {
         return rules
     }
 }
-
-/// Prune of a repository in a bucket: the same plan and table as on disk, under the bucket's lock
-/// object; a set's manifest deleted first; multipart uploads begun before it took the lock (a
-/// backup or a copy that died) aborted. A set a reader leases is kept (`StoredSets.removeUnlessRead`).
-struct StoredPruner {
-    let storage: any Storage
-    let policy: RetentionPolicy
-    let dryRun: Bool
-
-    func run(print: (String) -> Void) throws -> Pruner.Result {
-        let lock = try StorageLock(storage: storage, command: dryRun ? "arkiv prune --dry-run" : "arkiv prune")
-        defer { lock.release() }
-        let stored = StoredSets(storage: storage)
-        if !dryRun { try stored.clearRemovalMarks(holding: lock) }
-        let sizes = Dictionary(try stored.sets().map { ($0.id, $0.bytes) }, uniquingKeysWith: { first, _ in first })
-        let candidates = try stored.retentionCandidates()
-        let plan = Retention.plan(candidates, policy: policy)
-        var result = Pruner.Result(
-            repository: storage.location, dryRun: dryRun, policy: Pruner.describe(policy),
-            sets: plan.decisions.map { decision in
-                Pruner.SetOutcome(id: decision.id.rawValue, createdAt: decision.id.createdAt, complete: decision.candidate.complete,
-                                  pinned: decision.candidate.pinned, bytes: Int(sizes[decision.id] ?? 0),
-                                  action: decision.keep ? "keep" : "remove", reasons: decision.reasons.map(\.description))
-            })
-        if candidates.contains(where: \.complete) && !candidates.contains(where: { $0.complete && $0.isReadable }) {
-            for index in result.sets.indices where result.sets[index].action == "remove" { result.sets[index].action = "keep" }
-            result.failure = "not one set's manifest in \(storage.location) can be read; nothing was removed"
-            print(Pruner.table(result))
-            return result
-        }
-        // A set a reader holds (a fresh lease object) is kept this run, as on disk.
-        for (index, decision) in plan.decisions.enumerated() where !decision.keep {
-            let readers = StorageLease.readers(of: decision.id, in: storage)
-            if !readers.isEmpty { result.sets[index].keep(inUseBy: readers) }
-        }
-        print(Pruner.table(result))
-        print("")
-        // Every writer of a bucket (backup, copy) uploads under its lock, so an upload begun before
-        // this prune took the lock has no writer left: it died with the server, the network or
-        // kill -9. One begun after (a clock ahead of ours) waits for the next prune.
-        let stale = (storage as? S3Storage).map { s3 in
-            ((try? s3.abandonedUploads()) ?? []).filter { ($0.initiated ?? .distantPast) < lock.takenAt }
-        } ?? []
-        if dryRun {
-            let removed = result.sets.filter { $0.action == "remove" }
-            print("dry run: \(Pruner.kept(result)), \(removed.count) would be removed, \(stale.count) abandoned uploads would be aborted; nothing removed")
-            return result
-        }
-        for (index, set) in result.sets.enumerated() where set.action == "remove" {
-            do {
-                let id = try BackupID(parsing: set.id)
-                // A reader that arrived after the plan was printed keeps it.
-                let readers = try stored.removeUnlessRead(id, holding: lock)
-                if !readers.isEmpty {
-                    result.sets[index].keep(inUseBy: readers)
-                    print("kept \(set.id): \(result.sets[index].reasons[0])")
-                    continue
-                }
-                result.sets[index].removed = true
-                result.removedBytes += set.bytes
-                print("removed \(set.id) (\(ProgressReporter.bytes(Int64(set.bytes))))")
-            } catch {
-                result.failure = "could not remove \(set.id): \(error); nothing after it was removed"
-                return result
-            }
-        }
-        if let s3 = storage as? S3Storage {
-            for upload in stale {
-                try s3.abortUpload(key: upload.key, uploadID: upload.uploadID)
-                print("aborted an abandoned upload of \(upload.key)")
-            }
-        }
-        print("prune: \(Pruner.kept(result)), \(result.sets.filter(\.removed).count) removed (\(ProgressReporter.bytes(Int64(result.removedBytes))) freed)")
-        return result
-    }
-}
-

@@ -89,7 +89,7 @@ struct RemovalMarkTests {
         #expect(try storage.list(prefix: "leases/").isEmpty, "the reader that gave up left its lease behind")
         let lock = try StorageLock(storage: storage, command: "arkiv prune")
         defer { lock.release() }
-        try StoredSets(storage: storage).clearRemovalMarks(holding: lock)
+        for leftover in StoredSets(storage: storage).leftovers(holding: lock) { try leftover.clear() }
         #expect(try storage.stat(mark) == nil)
         let reader = try StorageLease(storage: storage, set: id, command: "arkiv-restore", removalWait: 1)
         reader.release()

@@ -191,7 +191,7 @@ public struct StoredSets: Sendable {
     /// service reads its own writes, so at least one of them sees the other: prune backs off
     /// (removes the mark, keeps the set), or the reader waits until the mark is gone, and reads
     /// the set if it is still there. Returns the readers that kept it, empty when it was removed.
-    public func removeUnlessRead(_ id: BackupID, holding lock: StorageLock) throws -> [LockHolder] {
+    public func removeUnlessRead(_ id: BackupID, holding lock: any RepositoryHold) throws -> [LockHolder] {
         _ = lock
         let mark = Self.removalName(id)
         try storage.save(mark, data: try HeldObject.encode(HeldObject.record(command: "arkiv prune")), ifAbsent: false)
@@ -203,13 +203,6 @@ public struct StoredSets: Sendable {
         try remove(id)
         try storage.delete(mark)
         return []
-    }
-
-    /// Marks left by a prune that died between marking and removing: the caller holds the lock,
-    /// so no prune that is running wrote them. A reader waiting on one goes on.
-    public func clearRemovalMarks(holding lock: StorageLock) throws {
-        _ = lock
-        for object in try storage.list(prefix: "removals/") { try storage.delete(object.name) }
     }
 
     /// Removes a set: its manifest first (a removal cut short leaves an incomplete set, never
