@@ -207,8 +207,7 @@ public struct DrillRunner {
     }
 }
 
-/// The set a drill restores, held for the whole drill: leased in a directory (prune keeps it),
-/// looked up in a bucket.
+/// The set a drill restores, held (leased) for the whole drill, wherever it is stored.
 private struct DrilledSet {
     let id: BackupID
     let bytes: UInt64
@@ -217,20 +216,11 @@ private struct DrilledSet {
     let release: () -> Void
 
     static func open(repository: String, set: String, reporter: ProgressReporter) throws -> DrilledSet {
-        let location = try RepositoryLocation(repository)
-        if case .s3 = location {
-            let stored = StoredSets(storage: try location.open())
-            let id = try stored.complete(set)
-            let bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
-            let lease = try StorageLease(storage: stored.storage, set: id, command: "arkiv-drill")
-            return DrilledSet(id: id, bytes: bytes, finished: nil, release: lease.release)
-        }
-        // One lease for the whole drill (its restore and verification lease again inside it), so
+        // One hold for the whole drill (its restore and verification hold it again inside), so
         // prune cannot remove the set between them.
-        let lease = try SetReading.lease(repository: repository, set: set, command: "arkiv-drill", reporter: reporter)
-        let entry = lease.entry
-        // The manifest is written last, so its modification time is when the backup ended.
-        let finished = (try? FileManager.default.attributesOfItem(atPath: entry.manifestPath))?[.modificationDate] as? Date
-        return DrilledSet(id: entry.id, bytes: UInt64(entry.totalBytes), finished: finished, release: lease.release)
+        let held = try SetReading.hold(repository: repository, set: set, command: "arkiv-drill", reporter: reporter)
+        // The manifest is written last, so when it was written is when the backup ended.
+        let finished = ((try? held.storage.stat(held.id.rawValue + "/" + LocalRepository.manifestName)) ?? nil)?.modified
+        return DrilledSet(id: held.id, bytes: held.bytes, finished: finished, release: held.release)
     }
 }

@@ -35,37 +35,10 @@ public struct ArchiveVerifier {
     }
 
     private func open(command: String) throws -> Subject {
-        let location = try RepositoryLocation(repository)
-        if case .s3 = location {
-            let storage = try location.open()
-            let stored = StoredSets(storage: storage)
-            let id = try stored.complete(set)
-            let lease = try StorageLease(storage: storage, set: id, command: command)
-            do {
-                let (data, manifest) = try stored.manifest(id)
-                let sealed = try ManifestCodec.decode(data, file: storage.location + "/" + id.rawValue + "/" + LocalRepository.manifestName)
-                return Subject(id: id, sealed: sealed, problems: stored.checkFiles(id, against: manifest), reader: { schema, dataKey in
-                    let name = id.rawValue + "/" + schema.file
-                    return try ArchiveReader(input: try StorageInput(storage: storage, name: name), path: storage.location + "/" + name,
-                                             dataKey: dataKey, setID: manifest.setID, fileName: schema.file)
-                }, release: lease.release)
-            } catch {
-                lease.release()
-                throw error
-            }
-        }
-        // Leased before the manifest is read: prune keeps the set until this run is over.
-        let lease = try SetReading.lease(repository: repository, set: set, command: command, reporter: reporter)
-        let entry = lease.entry
-        do {
-            let sealed = try entry.readManifest()
-            return Subject(id: entry.id, sealed: sealed, problems: entry.checkFiles(against: sealed.manifest), reader: { schema, dataKey in
-                try ArchiveReader(path: entry.filePath(schema.file), dataKey: dataKey, setID: sealed.manifest.setID, fileName: schema.file)
-            }, release: lease.release)
-        } catch {
-            lease.release()
-            throw error
-        }
+        // Held before the manifest is read: prune keeps the set until this run is over.
+        let held = try SetReading.hold(repository: repository, set: set, command: command, reporter: reporter)
+        return Subject(id: held.id, sealed: held.sealed, problems: held.checkFiles(),
+                       reader: { schema, dataKey in try held.reader(schema.file, dataKey: dataKey) }, release: held.release)
     }
 
     public func run() throws -> VerifyReport {

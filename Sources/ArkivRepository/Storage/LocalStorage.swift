@@ -33,7 +33,8 @@ public struct LocalStorage: Storage {
             throw .io(name, operation: "stat", errno: errno)
         }
         guard info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return ObjectInfo(name: name, size: UInt64(info.st_size))
+        return ObjectInfo(name: name, size: UInt64(info.st_size),
+                          modified: Date(timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9))
     }
 
     public func list(prefix: String) throws(StorageError) -> [ObjectInfo] {

@@ -40,10 +40,13 @@ public protocol StorageUpload: AnyObject {
 public struct ObjectInfo: Sendable, Equatable {
     public let name: String
     public let size: UInt64
+    /// When it was last written, where the storage says (`stat` of a file, `Last-Modified`).
+    public let modified: Date?
 
-    public init(name: String, size: UInt64) {
+    public init(name: String, size: UInt64, modified: Date? = nil) {
         self.name = name
         self.size = size
+        self.modified = modified
     }
 }
 

@@ -63,7 +63,8 @@ public struct StoredSets: Sendable {
         let manifest = try ManifestCodec.decode(data, file: storage.location + "/" + name).manifest
         guard manifest.backupID == id.rawValue else {
             throw ArchiveError.invalidManifest(file: storage.location + "/" + name,
-                                               detail: "it is the manifest of backup set \(manifest.backupID), not of \(id.rawValue)")
+                                               detail: "it is the manifest of backup set \(manifest.backupID), not of \(id.rawValue) whose folder holds it; "
+                                                   + "it was replaced, or the folder renamed")
         }
         return (data, manifest)
     }
@@ -72,32 +73,34 @@ public struct StoredSets: Sendable {
     /// else in the set: `verify archive --quick` on any storage.
     public func checkFiles(_ id: BackupID, against manifest: Manifest) -> [IntegrityProblem] {
         var problems: [IntegrityProblem] = []
+        let where_ = { (name: String) in storage.location + "/" + id.rawValue + "/" + name }
         let present = ((try? storage.list(prefix: id.rawValue + "/")) ?? []).map { String($0.name.dropFirst(id.rawValue.count + 1)) }
         let listed = Set(manifest.files.map(\.name))
-        for name in present where name != LocalRepository.manifestName && !listed.contains(name) && !name.hasPrefix(".") {
-            problems.append(.init(kind: .unexpectedFile, file: id.rawValue + "/" + name, detail: "not listed in the manifest"))
+        for name in present.sorted() where name != LocalRepository.manifestName && !listed.contains(name) && !name.hasPrefix(".") {
+            problems.append(.init(kind: .unexpectedFile, file: where_(name), detail: "not listed in the manifest"))
         }
         for file in manifest.files {
-            let name = id.rawValue + "/" + file.name
+            // A manifest is untrusted until authenticated: never follow a name out of the set.
             guard (try? SetWriter.checkFileName(file.name)) != nil else {
                 problems.append(.init(kind: .unreadable, file: file.name, detail: "the manifest names a file outside the set"))
                 continue
             }
+            let name = id.rawValue + "/" + file.name
             do {
                 guard let info = try storage.stat(name) else {
-                    problems.append(.init(kind: .missingFile, file: name, detail: "listed in the manifest with \(file.bytes) bytes"))
+                    problems.append(.init(kind: .missingFile, file: where_(file.name), detail: "listed in the manifest with \(file.bytes) bytes"))
                     continue
                 }
                 guard info.size == file.bytes else {
-                    problems.append(.init(kind: .sizeMismatch, file: name, detail: "\(info.size) bytes stored, \(file.bytes) in the manifest"))
+                    problems.append(.init(kind: .sizeMismatch, file: where_(file.name), detail: "\(info.size) bytes stored, \(file.bytes) in the manifest"))
                     continue
                 }
                 let digest = try SetCopier.sha256(of: name, in: storage)
                 if digest != file.sha256 {
-                    problems.append(.init(kind: .checksumMismatch, file: name, detail: "SHA-256 \(digest), manifest says \(file.sha256)"))
+                    problems.append(.init(kind: .checksumMismatch, file: where_(file.name), detail: "SHA-256 \(digest), manifest says \(file.sha256)"))
                 }
             } catch {
-                problems.append(.init(kind: .unreadable, file: name, detail: "\(error)"))
+                problems.append(.init(kind: .unreadable, file: where_(file.name), detail: "\(error)"))
             }
         }
         return problems

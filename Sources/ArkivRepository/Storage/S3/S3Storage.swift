@@ -32,12 +32,22 @@ public final class S3Storage: Storage, @unchecked Sendable {
 
     public var location: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/" + prefix) }
 
+    /// `Last-Modified: Wed, 03 Dec 2026 16:43:00 GMT`.
+    static let httpDate: DateFormatter = {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter
+    }()
+
     // MARK: Storage
 
     public func stat(_ name: String) throws(StorageError) -> ObjectInfo? {
         let response = try send("HEAD", key: try key(name), object: name, accept: [200, 404])
         guard response.status == 200 else { return nil }
-        return ObjectInfo(name: name, size: UInt64(response.headers["content-length"] ?? "") ?? 0)
+        let modified = response.headers["last-modified"].flatMap { S3Storage.httpDate.date(from: $0) }
+        return ObjectInfo(name: name, size: UInt64(response.headers["content-length"] ?? "") ?? 0, modified: modified)
     }
 
     public func list(prefix wanted: String) throws(StorageError) -> [ObjectInfo] {
