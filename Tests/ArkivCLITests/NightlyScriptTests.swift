@@ -96,6 +96,55 @@ struct NightlyScriptTests {
         }
     }
 
+    @Test("a policy whose repository is a bucket: backup, quick verify, prune and drill run against it; the run's own lock is a file in the state folder",
+          arguments: [TestServer.pg16])
+    func bucketRepository(server: TestServer) throws {
+        try withScratchDatabase(on: server, template: "workspace") { source in
+            let base = FileManager.default.temporaryDirectory.appendingPathComponent("arkiv-nightly-bucket-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: base) }
+            let repo = "s3://\(try OffsiteCopyTests.variable("BUCKET"))/nightly-primary-\(UUID().uuidString.prefix(8).lowercased())"
+            let policy = base + "/nightly.toml", identity = base + "/identity", recipients = base + "/recipients.txt"
+            try runExecutable("arkiv", ["keygen", "-o", identity]).stdout.write(toFile: recipients, atomically: true, encoding: .utf8)
+            try """
+                [source]
+                url-env = "NIGHTLY_SOURCE"
+                schemas = ["crm"]
+
+                [repository]
+                path = "\(repo)"
+
+                [archive]
+                recipients = ["\(recipients)"]
+
+                [restore]
+                identity = "\(identity)"
+
+                [retention]
+                keep-last = 1
+
+                [drill]
+                target-env = "NIGHTLY_DRILL"
+                schedule = "weekly:sunday"
+                """.write(toFile: policy, atomically: true, encoding: .utf8)
+            let bin = try executableURL("arkiv-backup").deletingLastPathComponent().path
+            let environment = ["ARKIV_BIN": bin, "ARKIV_STATE_DIR": base + "/state", "NIGHTLY_SOURCE": try server.url(database: source.databaseName),
+                               "NIGHTLY_DRILL": try server.url()].merging(try OffsiteCopyTests.awsEnvironment()) { $1 }
+            for night in 1...2 {
+                let run = try runProgram(script, ["--policy", policy], environment: environment)
+                #expect(run.status == 0, "night \(night): \(run.stdout)\(run.stderr)")
+                let steps = try jsonLines(run.stdout)
+                let ran = steps.filter { $0["status"] as? String == "ok" }.compactMap { $0["step"] as? String }
+                #expect(ran.starts(with: ["backup", "verify", "prune"]) && (night == 2 || ran.contains("drill")), "night \(night): \(run.stdout)")
+            }
+            let list = try runExecutable("arkiv", ["list", "--policy", policy, "--json"], environment: environment)
+            let sets = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]] ?? []
+            #expect(sets.count == 1 && sets.first?["lastVerify"] != nil, "prune kept one set, its verification recorded: \(list.stdout)\(list.stderr)")
+            let locks = try FileManager.default.contentsOfDirectory(atPath: base + "/state").filter { $0.hasPrefix("nightly-") }
+            #expect(locks.count == 1, "\(locks)")
+        }
+    }
+
     @Test("a second run while the first holds the repository exits 4 and touches nothing; a free run does every step")
     func overlappingRuns() throws {
         let synthetic = try SyntheticRepository()
