@@ -87,7 +87,8 @@ struct CopyCommand: ParsableCommand {
                 }
             } catch {
                 if error is SetCopier.CopyError, case .checksumMismatch = error as? SetCopier.CopyError { damaged = true }
-                failures.append("\(id): \(error)")
+                let again = (error as? StorageError)?.isTransient == true ? " (a passing failure: run the copy again, it resumes)" : ""
+                failures.append("\(id): \(error)\(again)")
                 emit(id, "failed", "\(error)", seconds: Date().timeIntervalSince(started))
             }
         }

@@ -215,7 +215,8 @@ struct S3FaultTests {
             try killServer(under: copy, s3) { try !storage.abandonedUploads().isEmpty }
             let failed = copy.wait()
             #expect(failed.status != 0, "\(failed.stdout)")
-            #expect((failed.stdout + failed.stderr).contains("could not be reached"), "\(failed.stdout)\(failed.stderr)")
+            #expect((failed.stdout + failed.stderr).contains("could not be reached") && failed.stderr.contains("run the copy again"),
+                    "\(failed.stdout)\(failed.stderr)")
             expectNoSecret(failed, s3, "the failed copy")
 
             try s3.restart()

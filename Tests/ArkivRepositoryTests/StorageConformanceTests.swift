@@ -200,6 +200,17 @@ struct S3ErrorTests {
                 "\(String(describing: unreachable))")
     }
 
+    @Test("what is worth running again is told apart from what is not")
+    func transient() {
+        #expect(StorageError.unreachable("x", detail: "connection refused").isTransient)
+        #expect(StorageError.service("x", status: 503, code: "SlowDown", message: "").isTransient)
+        #expect(StorageError.service("x", status: 500, code: "InternalError", message: "").isTransient)
+        #expect(!StorageError.service("x", status: 404, code: "NoSuchBucket", message: "").isTransient)
+        #expect(!StorageError.permission("x", detail: "AccessDenied").isTransient)
+        #expect(!StorageError.io("x", operation: "write", errno: ENOSPC).isTransient)
+        #expect(!StorageError.misconfigured("no credentials").isTransient)
+    }
+
     @Test("s3://bucket/prefix parses; a bad bucket name is refused with the form to use")
     func locations() throws {
         #expect(try RepositoryLocation("s3://arkiv-backups/docker/nightly") == .s3(bucket: "arkiv-backups", prefix: "docker/nightly"))

@@ -119,3 +119,16 @@ public enum RepositoryLocation: Sendable, Equatable {
         self = .s3(bucket: bucket, prefix: prefix)
     }
 }
+
+extension StorageError {
+    /// Worth running again later: the service could not be reached, or still answered 5xx or
+    /// `SlowDown` when the retries ran out. Anything else (a refusal, a missing bucket, a wrong
+    /// name, a full disk) fails the same way until someone changes something.
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable: true
+        case .service(_, let status, let code, _): RetryPolicy.isTransient(status: status, code: code)
+        default: false
+        }
+    }
+}
