@@ -31,7 +31,7 @@ public final class BackupRunner {
     public func run() throws -> BackupResult {
         let started = Date()
         let keys = try SetKeys(options: options)
-        let repository = try BackupDestination.open(options)
+        let repository = try options.openRepository()
         let lock = try repository.lock(command: "arkiv-backup")
         defer { lock.release() }
         if let stale = lock.staleHolder {
@@ -57,7 +57,7 @@ public final class BackupRunner {
         if catalog.tables.isEmpty && catalog.largeObjectCount == 0 && !options.allowEmpty {
             throw BackupError.emptySource(database: source.database, schemas: schemas)
         }
-        let others = Set(try repository.sources().filter { $0.identity != source.identity }.map(\.summary))
+        let others = Set(try repository.setSources().filter { $0.identity != source.identity }.map(\.summary))
         if !others.isEmpty {
             reporter.log("warning", "repository \(repository.location) also holds sets of \(others.sorted().joined(separator: ", ")); this backup is of "
                          + "\(source.summary). Retention keeps each source's sets by its own rules", fields: ["sources": others.sorted()])

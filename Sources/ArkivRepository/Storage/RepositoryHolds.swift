@@ -3,6 +3,12 @@ import Foundation
 /// Something held on a repository until `release`: its lock, or a reader's lease on a set.
 public protocol RepositoryHold: AnyObject, Sendable {
     func release()
+    /// A lock taken over from a holder that died (its record named it), for the log.
+    var staleHolder: LockHolder? { get }
+}
+
+extension RepositoryHold {
+    public var staleHolder: LockHolder? { nil }
 }
 
 extension RepositoryLock: RepositoryHold {}
@@ -16,6 +22,14 @@ extension Storage {
     public func lock(command: String) throws -> any RepositoryHold {
         if let local = self as? LocalStorage { return try LocalRepository(path: local.root).lock(command: command) }
         return try StorageLock(storage: self, command: command)
+    }
+
+    /// A new set being written, complete only once its manifest is saved: files staged in the
+    /// set's folder and renamed into place (fsync'd, with disk-full said as such), or streamed
+    /// into multipart uploads. The caller holds the lock.
+    public func createSet(_ id: BackupID) throws -> any SetDestination {
+        if let local = self as? LocalStorage { return try LocalRepository(path: local.root).createSet(id) }
+        return try StorageSetWriter(id: id, storage: self)
     }
 
     /// A reader's lease on one complete set, so prune keeps it until `release`: a directory's
