@@ -28,22 +28,25 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array (stable field names, for scripts).")
     var json = false
 
+    /// The repository, or nil when a directory is not there yet.
+    private static func existing(_ path: String) throws(StorageError) -> (any Storage)? {
+        do {
+            return try RepositoryLocation(path).open()
+        } catch {
+            if case .notFound = error { return nil }
+            throw error
+        }
+    }
+
     func run() throws {
         let settings = try policy.load()
         let path = try settings.repository(repo)
-        let location = try RepositoryLocation(path)
-        if case .local = location, !FileManager.default.fileExists(atPath: path) {
+        guard let storage = try Self.existing(path) else {
             // A repository is made by its first backup: not an error before the first night.
-            // The backup makes only the last folder, so a missing parent is a wrong path.
-            let parent = (path as NSString).deletingLastPathComponent
-            guard parent.isEmpty || FileManager.default.fileExists(atPath: parent) else {
-                throw CommandFailure(.failure, "no repository at \(path), and its folder \(parent) does not exist either: check the path "
-                                     + "(a backup creates only the repository's own folder)")
-            }
             print(json ? "[]" : "no repository at \(path) yet: the first backup creates it")
             return
         }
-        let stored = StoredSets(storage: try location.open())
+        let stored = StoredSets(storage: storage)
         let state = settings.policy?.drill.stateDirectory ?? DrillRunner.defaultStateDirectory()
         if drills {
             let history = DrillRunner.history(repository: path, stateDirectory: state)

@@ -9,6 +9,12 @@ extension RepositoryLocation {
         case .local(let path):
             let standardized = (path as NSString).standardizingPath
             if !FileSystem.exists(standardized) {
+                // The backup makes only the last folder, so a missing parent is a wrong path.
+                let parent = (standardized as NSString).deletingLastPathComponent
+                guard parent.isEmpty || FileSystem.exists(parent) else {
+                    throw .misconfigured("no repository at \(standardized), and its folder \(parent) does not exist either: check the path "
+                                         + "(a backup creates only the repository's own folder)")
+                }
                 guard create else { throw .notFound(standardized) }
                 guard mkdir(standardized, 0o700) == 0 else { throw .io(standardized, operation: "create the repository", errno: errno) }
             }
