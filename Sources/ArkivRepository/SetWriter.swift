@@ -76,11 +76,13 @@ public final class StagedFile: StagedSetFile, @unchecked Sendable {
     public private(set) var fileDescriptor: Int32
     public private(set) lazy var output: any ArchiveOutput = FileOutput(descriptor: fileDescriptor, path: finalPath)
 
-    init(directory: String, name: String) throws(RepositoryError) {
+    /// `replacing`: an existing file of that name is replaced by `commit` (a resumed copy's
+    /// damaged file); otherwise it is refused now.
+    init(directory: String, name: String, replacing: Bool = false) throws(RepositoryError) {
         self.directory = directory
         self.finalPath = directory + "/" + name
         self.temporaryPath = directory + "/." + name + ".partial"
-        guard !FileSystem.exists(finalPath) else { throw .alreadyExists(finalPath) }
+        guard replacing || !FileSystem.exists(finalPath) else { throw .alreadyExists(finalPath) }
         self.fileDescriptor = try FileSystem.openForWriting(temporaryPath)
     }
 

@@ -158,43 +158,31 @@ public struct LocalStorage: Storage {
     }
 }
 
-/// A local upload: `.<name>.partial` beside the target, renamed into place by `finish`.
+/// A local upload is a set's staged file (`.<name>.partial`, fsync'd, renamed into place).
 final class LocalUpload: StorageUpload {
     private let name: String
-    private let target: String
-    private let partial: String
-    private var fd: Int32
+    private let file: StagedFile
 
     init(name: String, target: String) throws(StorageError) {
         self.name = name
-        self.target = target
-        partial = (target as NSString).deletingLastPathComponent + "/." + (target as NSString).lastPathComponent + ".partial"
-        fd = Glibc.open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .io(name, operation: "create", errno: errno) }
-    }
-
-    func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
-        do throws(RepositoryError) { try FileSystem.write(fd, bytes, path: partial) } catch { throw LocalStorage.converted(error, name) }
-    }
-
-    func finish() throws(StorageError) {
         do throws(RepositoryError) {
-            try FileSystem.fsync(fd, path: partial)
-            close(fd)
-            fd = -1
-            try FileSystem.rename(partial, target)
-            try FileSystem.fsyncDirectory((target as NSString).deletingLastPathComponent)
+            file = try StagedFile(directory: (target as NSString).deletingLastPathComponent, name: (target as NSString).lastPathComponent,
+                                  replacing: true)
         } catch {
-            abort()
             throw LocalStorage.converted(error, name)
         }
     }
 
-    func abort() {
-        if fd >= 0 { close(fd) }
-        fd = -1
-        unlink(partial)
+    func write(_ bytes: UnsafeRawBufferPointer) throws(StorageError) {
+        do throws(RepositoryError) { try file.write(bytes) } catch { throw LocalStorage.converted(error, name) }
     }
 
-    deinit { if fd >= 0 { abort() } }
+    func finish() throws(StorageError) {
+        do throws(RepositoryError) { try file.commit() } catch {
+            file.discard()
+            throw LocalStorage.converted(error, name)
+        }
+    }
+
+    func abort() { file.discard() }
 }
