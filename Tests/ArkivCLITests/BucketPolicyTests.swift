@@ -64,6 +64,20 @@ struct BucketPolicyTests {
                                                 "--scratch", "--scratch-name", restored])
         #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
 
+        // A host whose key may only read (get, list) still verifies and restores; it says once
+        // that prune cannot see it, and its verification record is a warning, not a failure.
+        let readOnly = ["AWS_ACCESS_KEY_ID": try OffsiteCopyTests.variable("READONLY_ACCESS_KEY_ID"),
+                        "AWS_SECRET_ACCESS_KEY": try OffsiteCopyTests.variable("READONLY_SECRET_ACCESS_KEY")]
+        let readerOnly = try runExecutable("arkiv-verify", ["archive", id, "--quick", "--repo", bucket, "--s3-endpoint", endpoint],
+                                           environment: environment.merging(readOnly) { $1 }, unsetting: ["AWS_ENDPOINT_URL_S3"])
+        #expect(readerOnly.status == 0 && readerOnly.stderr.contains("prune cannot see this reader"), "\(readerOnly.stdout)\(readerOnly.stderr)")
+        let restoredReadOnly = restored + "_ro"
+        defer { try? server.connect().execute("DROP DATABASE IF EXISTS \(restoredReadOnly) WITH (FORCE)") }
+        let readOnlyRestore = try runExecutable("arkiv-restore", [id, "--repo", bucket, "--s3-endpoint", endpoint, "--target-env", "TARGET_URL",
+                                                                  "--scratch", "--scratch-name", restoredReadOnly],
+                                                environment: environment.merging(readOnly) { $1 }, unsetting: ["AWS_ENDPOINT_URL_S3"])
+        #expect(readOnlyRestore.status == 0, "\(readOnlyRestore.stdout)\(readOnlyRestore.stderr)")
+
         // A policy whose endpoint is wrong is named, not silently replaced by the environment's.
         try "[repository]\npath = \"\(bucket)\"\ns3-endpoint = \"ftp://\(endpoint.dropFirst(7))\"\n".write(toFile: policy, atomically: true, encoding: .utf8)
         let wrong = try run("arkiv", ["list", "--policy", policy])

@@ -29,7 +29,7 @@ public final class HeldSet: @unchecked Sendable {
         self.storage = storage
         self.id = id
         self.lease = lease
-        unheldReason = (lease as? SetLease)?.unheldReason
+        unheldReason = lease.unheldReason
     }
 
     /// Lets prune have the set again.

@@ -5,10 +5,21 @@ public protocol RepositoryHold: AnyObject, Sendable {
     func release()
     /// A lock taken over from a holder that died (its record named it), for the log.
     var staleHolder: LockHolder? { get }
+    /// Why a reader's lease does not hold (a repository this user may not write): the read goes
+    /// on, and prune cannot see it.
+    var unheldReason: String? { get }
 }
 
 extension RepositoryHold {
     public var staleHolder: LockHolder? { nil }
+    public var unheldReason: String? { nil }
+}
+
+/// A lease the repository refused to record: nothing to release.
+final class UnheldLease: RepositoryHold {
+    let unheldReason: String?
+    init(reason: String) { unheldReason = reason }
+    func release() {}
 }
 
 extension RepositoryLock: RepositoryHold {}
@@ -37,7 +48,13 @@ extension Storage {
     /// unheld lease (see `SetLease.unheldReason`), as for every reader.
     public func lease(_ id: BackupID, command: String) throws -> any RepositoryHold {
         if let local = self as? LocalStorage { return try LocalRepository(path: local.root).leaseSet(id.rawValue, command: command) }
-        let lease = try StorageLease(storage: self, set: id, command: command)
+        let lease: any RepositoryHold
+        do {
+            lease = try StorageLease(storage: self, set: id, command: command)
+        } catch StorageError.permission(let name, let detail) {
+            // A read-only key still restores and verifies, as a read-only directory does.
+            lease = UnheldLease(reason: "could not write the reader lease \(name) (\(detail)): prune cannot see this reader")
+        }
         guard try stat(id.rawValue + "/" + LocalRepository.manifestName) != nil else {
             lease.release()
             throw RepositoryError.setNotFound(repository: location, id: id.rawValue)
