@@ -9,7 +9,7 @@ public struct DrillCommand: ParsableCommand {
         abstract: "Restore the newest set into a scratch database, verify it, drop it, and report.",
         discussion: "Exit 0 when the drill passed, 3 when verification found a difference, 1 when the restore failed.")
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions

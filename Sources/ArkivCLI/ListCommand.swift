@@ -14,7 +14,7 @@ struct ListCommand: ParsableCommand {
         abstract: "List the backup sets in a repository, with their last verification and drill.",
         discussion: "--drills lists the drill history instead (every drill, oldest first).")
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions

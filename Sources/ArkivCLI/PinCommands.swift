@@ -13,7 +13,7 @@ struct PinCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions
@@ -36,7 +36,7 @@ struct UnpinCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions

@@ -19,7 +19,7 @@ public struct PruneCommand: ParsableCommand {
             the plan and removes nothing.
             """)
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policyFile: PolicyOptions

@@ -18,7 +18,7 @@ public struct RestoreCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions

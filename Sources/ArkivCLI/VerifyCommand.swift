@@ -28,13 +28,16 @@ struct VerifyArchiveCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions
 
     @Flag(help: "Only check files against the manifest (no key needed).")
     var quick = false
+
+    @Option(help: ArgumentHelp("Check this many archive files at once (default: [restore] jobs, else 1).", valueName: "n"))
+    var jobs: Int?
 
     @OptionGroup var keys: SetKeyOptions
 
@@ -49,6 +52,8 @@ struct VerifyArchiveCommand: ParsableCommand {
         let repository = try settings.repository(repo)
         var verifier = ArchiveVerifier(
             repository: repository, set: set, quick: quick)
+        verifier.jobs = settings.value(jobs, { $0.restore.jobs }, default: 1)
+        guard (1...64).contains(verifier.jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         verifier.identities = quick ? [] : try settings.identities(keys)
         verifier.passphrase = try KeySources.passphrase(file: keys.passphraseFile, environmentVariable: keys.passphraseEnvironmentVariable)
         if !quick && verifier.identities.isEmpty && verifier.passphrase == nil {
@@ -81,7 +86,7 @@ struct VerifyRestoredCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The backup id, or latest.", valueName: "backup-id"))
     var set: String
 
-    @Option(help: ArgumentHelp("The repository directory.", valueName: "dir"))
+    @Option(help: ArgumentHelp("The repository: a directory or s3://BUCKET/PREFIX.", valueName: "dir"))
     var repo: String?
 
     @OptionGroup var policy: PolicyOptions

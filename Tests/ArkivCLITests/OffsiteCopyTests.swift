@@ -150,6 +150,16 @@ struct BucketBackupTests {
         let fullInBucket = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", bucket, "--identity", identity], environment: environment)
         #expect(fullInBucket.status == 0 && fullInBucket.stdout.contains("OK"), "decrypted and recounted in the bucket: \(fullInBucket.stdout)\(fullInBucket.stderr)")
         #expect(try storage.list(prefix: "verifications/").count == 2, "both verifications leave their record in the bucket")
+        // Both archive files at once, each read by its own ranges: the same checks, in the same order.
+        let serial = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", bucket, "--identity", identity, "--json"], environment: environment)
+        let parallel = try runExecutable("arkiv-verify", ["archive", "latest", "--repo", bucket, "--identity", identity, "--json", "--jobs", "2"],
+                                         environment: environment)
+        let checks = { (text: String) throws -> [String] in
+            ((try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["checks"] as? [[String: Any]] ?? [])
+                .map { "\($0["object"] ?? "") \($0["check"] ?? "") \($0["actual"] ?? "")" }
+        }
+        #expect(parallel.status == 0 && serial.status == 0, "\(parallel.stderr)")
+        #expect(try checks(parallel.stdout) == checks(serial.stdout) && !(try checks(serial.stdout)).isEmpty)
 
         let local = base + "/local"
         #expect(try runExecutable("arkiv", ["copy", "--from", bucket, "--to", local], environment: environment).status == 0)

@@ -17,6 +17,8 @@ public struct ArchiveVerifier {
     public var passphrase: SecureBytes?
     /// Where a warning goes (a repository this run cannot lease in).
     public var reporter = ProgressReporter(mode: .automatic)
+    /// Archive files checked at once (each on its own thread; in a bucket, its own ranged reads).
+    public var jobs = 1
 
     public init(repository: String, set: String, quick: Bool) {
         self.repository = repository
@@ -61,9 +63,7 @@ public struct ArchiveVerifier {
                 report.seconds = Date().timeIntervalSince(started)
                 return report
             }
-            for schema in manifest.schemas {
-                report.checks += schemaChecks(subject, manifest, schema: schema, dataKey: dataKey)
-            }
+            report.checks += allSchemaChecks(subject, manifest, dataKey: dataKey)
         }
         report.seconds = Date().timeIntervalSince(started)
         return report
@@ -82,6 +82,21 @@ public struct ArchiveVerifier {
             checks.append(.init(object: (problem.file as NSString).lastPathComponent, check: "file", expected: "absent", actual: "present"))
         }
         return checks
+    }
+
+    /// Every schema's checks, `jobs` archive files at a time, in the manifest's order.
+    private func allSchemaChecks(_ subject: Subject, _ manifest: Manifest, dataKey: DataKey?) -> [VerifyReport.Check] {
+        let schemas = manifest.schemas
+        guard jobs > 1, schemas.count > 1 else { return schemas.flatMap { schemaChecks(subject, manifest, schema: $0, dataKey: dataKey) } }
+        let work = IndexedResults<[VerifyReport.Check]>(count: schemas.count)
+        // Each schema has its own reader; nothing else is shared but the results, kept by index.
+        nonisolated(unsafe) let verifier = self, subject = subject
+        WorkerThreads.run(count: min(jobs, schemas.count), name: "arkiv-verify") {
+            while let index = work.next() {
+                work.store(verifier.schemaChecks(subject, manifest, schema: schemas[index], dataKey: dataKey), at: index)
+            }
+        }
+        return work.results.flatMap { $0 ?? [] }
     }
 
     private func schemaChecks(_ subject: Subject, _ manifest: Manifest, schema: Manifest.SchemaEntry, dataKey: DataKey?) -> [VerifyReport.Check] {
@@ -165,4 +180,23 @@ public struct ArchiveVerifier {
             return merged
         }
     }
+}
+
+/// Work handed out by index to several threads, and what each index gave.
+final class IndexedResults<Result>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private(set) var results: [Result?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func next() -> Int? {
+        lock.withLock {
+            guard nextIndex < results.count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    func store(_ result: Result, at index: Int) { lock.withLock { results[index] = result } }
 }
