@@ -80,6 +80,14 @@ struct StorageConformanceTests {
         #expect(try storage.list(prefix: "a").map(\.name) == ["a/1.arkiv", "a/2.arkiv", "a/sub/3", "ab"])
         #expect(try storage.list(prefix: "").map(\.size) == [1, 2, 3, 4, 5])
         #expect(try storage.list(prefix: "c/").isEmpty)
+        // A folder with no object in it is seen only where folders exist: a set a backup made and died in.
+        if let local = storage as? LocalStorage {
+            try FileManager.default.createDirectory(atPath: local.root + "/20261203T101500Z-abc123", withIntermediateDirectories: false)
+            #expect(try storage.topLevelFolders() == ["20261203T101500Z-abc123", "a", "b"])
+            #expect(try StoredSets(storage: storage).sets().map(\.complete) == [false])
+        } else {
+            #expect(try storage.topLevelFolders().isEmpty)
+        }
     }
 
     @Test("save ifAbsent: the name is taken once; of eight writers racing for it exactly one wins", arguments: Backend.allCases)

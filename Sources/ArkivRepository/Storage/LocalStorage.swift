@@ -63,14 +63,14 @@ public struct LocalStorage: Storage {
         return found.sorted { $0.name < $1.name }
     }
 
-    /// Every entry of the directory that is a plain file or a plain directory, empty ones too.
-    public func topLevelNames() throws(StorageError) -> [String] {
+    /// Every plain top-level directory, which `list` reports only through the files in it.
+    public func topLevelFolders() throws(StorageError) -> [String] {
         let names: [String]
         do { names = try FileSystem.list(root) } catch {
             guard case .io(_, _, let code) = error else { throw .io(root, operation: "list", errno: EIO) }
             throw .io(root, operation: "list", errno: code)
         }
-        return names.filter { !$0.hasPrefix(".") && (FileSystem.isRealDirectory(root + "/" + $0) || ((try? stat($0)) ?? nil) != nil) }.sorted()
+        return names.filter { !$0.hasPrefix(".") && FileSystem.isRealDirectory(root + "/" + $0) }.sorted()
     }
 
     public func read(_ name: String, range: Range<UInt64>?) throws(StorageError) -> Data {

@@ -25,9 +25,10 @@ public protocol Storage: Sendable {
     func upload(_ name: String) throws(StorageError) -> any StorageUpload
     /// Removes an object; removing one that is not there is not an error.
     func delete(_ name: String) throws(StorageError)
-    /// The first parts of every name in the storage, once each: in a bucket only names that hold
-    /// an object; in a directory also its empty folders (a set folder a backup made and died in).
-    func topLevelNames() throws(StorageError) -> [String]
+    /// Top-level folders, which a directory has whether or not an object is in them (a set folder
+    /// a backup made and died in, or that holds only partial files). A bucket has none: a prefix
+    /// exists only through its objects, which `list` gives.
+    func topLevelFolders() throws(StorageError) -> [String]
 }
 
 /// An object being written: pieces in order, then `finish`, or `abort` (nothing stays behind).
@@ -84,9 +85,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Storage {
-    public func topLevelNames() throws(StorageError) -> [String] {
-        Array(Set(try list(prefix: "").compactMap { $0.name.split(separator: "/").first.map(String.init) })).sorted()
-    }
+    public func topLevelFolders() throws(StorageError) -> [String] { [] }
 
     /// The whole object in memory.
     public func read(_ name: String) throws(StorageError) -> Data { try read(name, range: nil) }

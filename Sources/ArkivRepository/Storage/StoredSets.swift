@@ -22,7 +22,7 @@ public struct StoredSets: Sendable {
     public func sets() throws(StorageError) -> [Entry] {
         var grouped: [BackupID: (complete: Bool, bytes: UInt64)] = [:]
         // A set folder with nothing in it yet (or only partial files) is an incomplete set too.
-        for name in try storage.topLevelNames() {
+        for name in try storage.topLevelFolders() {
             if let id = try? BackupID(parsing: name) { grouped[id] = (false, 0) }
         }
         for object in try storage.list(prefix: "") {
