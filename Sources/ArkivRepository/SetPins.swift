@@ -72,17 +72,6 @@ extension LocalRepository {
         return pinnedAtBackup ? .unpinned(record) : .notPinned
     }
 
-    /// Pins or unpins a complete set. The caller holds the repository lock, so prune cannot be
-    /// deciding about this set meanwhile.
-    @discardableResult
-    public func setPinned(_ pinned: Bool, _ entry: SetEntry, note: String? = nil, holding lock: RepositoryLock) throws(RepositoryError) -> PinRecord {
-        _ = lock
-        let record = PinRecord(set: entry.id.rawValue, pinned: pinned, at: Date(), by: Self.currentUser() + "@" + ProcessInfo.processInfo.hostName, note: note)
-        _ = try RepositoryRecords.folder(Self.pinsFolder, in: path)
-        try RepositoryRecords.write(record, to: pinRecordPath(entry.id))
-        return record
-    }
-
     /// The account's name from the password database (cron and systemd set no `USER`), with the
     /// person behind `sudo`: who to ask about a pin.
     public static func currentUser(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {

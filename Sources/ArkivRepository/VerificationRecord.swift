@@ -32,28 +32,6 @@ public struct VerificationRecord: Codable, Sendable, Equatable {
 extension LocalRepository {
     public static let verificationsFolder = "verifications"
 
-    /// Keeps a record as `verifications/<start time>-<random>-<backup id>.json`: never over
-    /// another record (two runs may start in the same second), written atomically.
-    public func keep(_ record: VerificationRecord) throws(RepositoryError) {
-        let id = try BackupID(parsing: record.set)
-        let folder = try RepositoryRecords.folder(Self.verificationsFolder, in: path)
-        try RepositoryRecords.write(record, to: folder + "/" + Self.verificationRecordName(record, id))
-    }
-
-    /// `<start time>-<random>-<backup id>.json`.
-    static func verificationRecordName(_ record: VerificationRecord, _ id: BackupID) -> String {
-        CompactTimestamp.string(from: record.startedAt) + "-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-" + id.rawValue + ".json"
-    }
-
-    /// The verification records of one set (or all), oldest first; unreadable files are skipped.
-    public func verifications(of id: BackupID? = nil) -> [VerificationRecord] {
-        let folder = path + "/" + Self.verificationsFolder
-        return RepositoryRecords.names(in: folder)
-            .filter { name in id.map { name.hasSuffix("-" + $0.rawValue + ".json") } ?? true }
-            .compactMap { try? RepositoryRecords.read(VerificationRecord.self, at: folder + "/" + $0) }
-            .sorted { $0.startedAt < $1.startedAt }
-    }
-
     /// Removes a removed set's verification records, drill reports and pin record: they
     /// describe nothing now (a bucket's removal does the same). Only inside the repository's own
     /// plain folders: through a planted link to another folder, unlink would delete files there.

@@ -52,7 +52,8 @@ struct BackupTests {
             #expect(manifest.encryption.recipientKeyIDs == [fixture.identity.keyID.description])
             // The quick integrity check and a full read of every archive both pass.
             let opened = try fixture.open(result)
-            #expect(opened.entry.checkFiles(against: manifest).isEmpty)
+            let repository = LocalStorage(root: (opened.entry.path as NSString).deletingLastPathComponent)
+            #expect(StoredSets(storage: repository).checkFiles(opened.entry.id, against: manifest).isEmpty)
             for schema in manifest.schemas {
                 try opened.reader(forSchema: schema.name).verify()
             }

@@ -179,25 +179,25 @@ struct SetRemovalTests {
         let set = try BackupID(date: night("2026-01-01"))
         let writer = try repository.createSet(set)
         try writer.finish(manifest: Data("{}".utf8))
-        let entry = try repository.set(set.rawValue)
+        let stored = StoredSets(storage: LocalStorage(root: repository.path))
         let lock = try repository.lock(command: "test")
         #expect(repository.pinState(of: set, pinnedAtBackup: false) == .notPinned)
-        try repository.setPinned(true, entry, holding: lock)
+        try stored.setPinned(true, set, note: nil, holding: lock)
         #expect(repository.pinState(of: set, pinnedAtBackup: false).isPinned)
-        try repository.setPinned(false, entry, holding: lock)
+        try stored.setPinned(false, set, note: nil, holding: lock)
         guard case .unpinned = repository.pinState(of: set, pinnedAtBackup: true) else {
             Issue.record("an unpin overrides the manifest's pin")
             return
         }
         let record = VerificationRecord(set: set.rawValue, mode: "archive --quick", startedAt: night("2026-01-02"), seconds: 0.1, passed: true,
                                         checks: 3, differences: 0, firstDifferences: [], tool: "test")
-        try repository.keep(record)
-        try repository.keep(record)
-        #expect(repository.verifications(of: set) == [record, record])
+        try stored.keep(record)
+        try stored.keep(record)
+        #expect(stored.verifications(of: set) == [record, record])
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: repository.path + "/pins/" + set.rawValue + ".json"))
         #expect(repository.pinState(of: set, pinnedAtBackup: false).isPinned, "an unreadable pin keeps the set")
         try repository.removeSet(set, holding: lock)
-        #expect(repository.verifications(of: set).isEmpty)
+        #expect(stored.verifications(of: set).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: repository.path + "/pins/" + set.rawValue + ".json"))
     }
 }

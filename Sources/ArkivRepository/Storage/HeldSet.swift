@@ -21,7 +21,7 @@ public final class HeldSet: @unchecked Sendable {
         do {
             let (data, _) = try stored.manifest(id)
             sealed = try ManifestCodec.decode(data, file: storage.location + "/" + id.rawValue + "/" + LocalRepository.manifestName)
-            bytes = try stored.sets().first { $0.id == id }?.bytes ?? 0
+            bytes = try storage.list(prefix: id.rawValue + "/").reduce(0) { $0 + $1.size }
         } catch {
             lease.release()
             throw error

@@ -48,17 +48,15 @@ extension Storage {
     /// unheld lease (see `SetLease.unheldReason`), as for every reader.
     public func lease(_ id: BackupID, command: String) throws -> any RepositoryHold {
         if let local = self as? LocalStorage { return try LocalRepository(path: local.root).leaseSet(id.rawValue, command: command) }
-        let lease: any RepositoryHold
         do {
-            lease = try StorageLease(storage: self, set: id, command: command)
+            // Looks the set up again once the lease is written (StorageLease).
+            return try StorageLease(storage: self, set: id, command: command)
         } catch StorageError.permission(let name, let detail) {
             // A read-only key still restores and verifies, as a read-only directory does.
-            lease = UnheldLease(reason: "could not write the reader lease \(name) (\(detail)): prune cannot see this reader")
+            guard try stat(id.rawValue + "/" + LocalRepository.manifestName) != nil else {
+                throw RepositoryError.setNotFound(repository: location, id: id.rawValue)
+            }
+            return UnheldLease(reason: "could not write the reader lease \(name) (\(detail)): prune cannot see this reader")
         }
-        guard try stat(id.rawValue + "/" + LocalRepository.manifestName) != nil else {
-            lease.release()
-            throw RepositoryError.setNotFound(repository: location, id: id.rawValue)
-        }
-        return lease
     }
 }

@@ -166,8 +166,13 @@ public struct StoredSets: Sendable {
     /// `drills/<time>-<random>-<id>.json`: the name under `drills/` in the repository, and in a
     /// drill host's state folder.
     public static func drillReportName(_ id: BackupID, startedAt: Date) -> String {
-        LocalRepository.drillsFolder + "/" + CompactTimestamp.string(from: startedAt) + "-"
-            + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-" + id.rawValue + ".json"
+        LocalRepository.drillsFolder + "/" + recordName(id, startedAt: startedAt)
+    }
+
+    /// `<start time>-<random>-<backup id>.json`: never another run's (two may start in the same
+    /// second), sorted by time, and found by set from its end.
+    static func recordName(_ id: BackupID, startedAt: Date) -> String {
+        CompactTimestamp.string(from: startedAt) + "-" + String(format: "%08x", UInt32.random(in: 0...UInt32.max)) + "-" + id.rawValue + ".json"
     }
 
     /// Every drill report's bytes, by name (without `drills/`), in name order: oldest first.
@@ -181,7 +186,7 @@ public struct StoredSets: Sendable {
     /// Keeps a verification record under `verifications/`, named as in a directory.
     public func keep(_ record: VerificationRecord) throws {
         let id = try BackupID(parsing: record.set)
-        try storage.save(LocalRepository.verificationsFolder + "/" + LocalRepository.verificationRecordName(record, id),
+        try storage.save(LocalRepository.verificationsFolder + "/" + Self.recordName(id, startedAt: record.startedAt),
                          data: try RepositoryRecords.encoder.encode(record), ifAbsent: true)
     }
 
